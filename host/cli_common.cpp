@@ -1,0 +1,52 @@
+#include "cli_common.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "build_info.hpp"
+#include "xdg_paths.hpp"
+
+namespace po = boost::program_options;
+
+namespace pcs::cli {
+
+void add_common_options(po::options_description& desc, CommonOptions& common, bool with_config) {
+  desc.add_options()("help,h", po::bool_switch(&common.help), "show this help")(
+      "plugin-dir", po::value(&common.plugin_dirs)->composing(),
+      "look for plugins in DIR first (repeatable); then PCSWITCHER_PLUGIN_PATH, then the built-in directory");
+  if (with_config)
+    desc.add_options()("config,c", po::value(&common.config)->value_name("PATH"),
+                       "config file (default: $XDG_CONFIG_HOME/pc-switcher/config.yaml)");
+}
+
+void parse(const std::vector<std::string>& args, const po::options_description& desc,
+           const po::positional_options_description* positional) {
+  po::positional_options_description none;
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).positional(positional ? *positional : none).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+PluginSet load(const CommonOptions& common, bool report_skipped) {
+  auto dirs = plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
+  PluginSet set = load_plugins(dirs);
+  if (report_skipped)
+    for (const auto& s : set.skipped) std::cerr << fmt::format("pc-switcher: skipped plugin {}: {}\n", s.path.string(), s.reason);
+  return set;
+}
+
+std::filesystem::path config_path(const CommonOptions& common) {
+  return common.config.empty() ? default_config_path() : std::filesystem::path(common.config);
+}
+
+void print_help(const std::string& usage, const po::options_description& desc) {
+  std::cout << "Usage: " << usage << "\n\n" << desc << "\n";
+}
+
+}  // namespace pcs::cli

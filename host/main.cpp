@@ -1,0 +1,59 @@
+// pc-switcher: make this machine's state arrive on another one, over SSH.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "build_info.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include <pcswitcher/plugin.h>
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: pc-switcher [--version] [--help] COMMAND [ARGS...]
+
+Commands:
+  plugins [--json]        list installed plugins (jobs) and those that were skipped
+  plugins show NAME       a plugin's description and config schema
+  init [--force]          write a commented default config from the installed plugins
+  config check            check the config file against every job's schema
+
+Run `pc-switcher COMMAND --help` for a command's options.
+Exit codes: 0 success, 1 error, 2 usage error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace pcs::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+  try {
+    if (command == "--version" || command == "-V") {
+      std::cout << fmt::format("pc-switcher {} (plugin ABI {}.{})\n", pcs::build::version, PCS_ABI_VERSION_MAJOR,
+                               PCS_ABI_VERSION_MINOR);
+      return kExitOk;
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    if (command == "plugins") return run_plugins(args);
+    if (command == "init") return run_init(args);
+    if (command == "config") return run_config(args);
+    throw UsageError(fmt::format("unknown command '{}'", command));
+  } catch (const UsageError& e) {
+    std::cerr << fmt::format("pc-switcher: {}\nRun `pc-switcher --help` for usage.\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("pc-switcher: error: {}\n", e.what());
+    return kExitError;
+  }
+}

@@ -1,0 +1,390 @@
+// pcswitcher/job.hpp — the C++ SDK for pc-switcher jobs (header-only).
+//
+// Write a job as a class derived from pcs::SystemJob, pcs::SyncJob or
+// pcs::BackgroundJob, give it the static metadata below, and export it with
+// PCS_EXPORT_JOB(MyJob) in exactly one source file of the plugin:
+//
+//   class ExampleSyncJob : public pcs::SyncJob {
+//    public:
+//     static constexpr const char* name = "example";
+//     static constexpr const char* version = "1.0.0";
+//     static constexpr const char* description = "Example sync job";
+//     static constexpr const char* CONFIG_SCHEMA = R"({"type": "object"})";
+//     std::vector<pcs::ValidationError> validate(pcs::JobContext& ctx) override;
+//     void execute(pcs::JobContext& ctx) override;
+//   };
+//   PCS_EXPORT_JOB(ExampleSyncJob)
+//
+// Optional static members: `static constexpr bool failure_isolated = true;`
+// (a failure does not halt the session) and
+// `static std::vector<pcs::ConfigError> validate_config(const pcs::Json&)` for
+// checks the schema cannot express. A member `void cancel()` is called from
+// another thread when the job is cancelled, to wake waits that are not host calls.
+//
+// Errors: throw. pcs::JobSkipped skips the job (only before changing anything);
+// pcs::Cancelled (thrown by host calls once cancelled) must be re-thrown after
+// cleanup; any other exception fails the job with its what() as the reason.
+// Nothing thrown ever crosses into the host: the shims below catch it all.
+#ifndef PCSWITCHER_JOB_HPP
+#define PCSWITCHER_JOB_HPP
+
+#include <pcswitcher/executor.hpp>
+#include <pcswitcher/json.hpp>
+#include <pcswitcher/plugin.h>
+
+#include <initializer_list>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace pcs {
+
+enum class LogLevel : pcs_log_level {
+  Debug = PCS_LOG_DEBUG,
+  Full = PCS_LOG_FULL,
+  Info = PCS_LOG_INFO,
+  Warning = PCS_LOG_WARNING,
+  Error = PCS_LOG_ERROR,
+  Critical = PCS_LOG_CRITICAL,
+};
+
+struct ProgressUpdate {
+  std::optional<int> percent = {};  // 0..100
+  std::optional<std::int64_t> current = {};
+  std::optional<std::int64_t> total = {};
+  std::optional<std::string> item = {};
+  bool heartbeat = false;
+  std::optional<std::string> track = {};  // sub-bar within the job
+};
+
+struct ValidationError {
+  Host host;
+  std::string message;  // say how to fix it
+};
+
+struct ConfigError {
+  std::string path;  // dotted key path inside the job's section, "" = the section
+  std::string message;
+};
+
+// One structured extra of a log record: {"item", name}, {"count", 3}.
+struct LogField {
+  LogField(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
+  LogField(std::string k, const char* v) : key(std::move(k)), value(v) {}
+  LogField(std::string k, Json v) : key(std::move(k)), value(v.dump()), kind(PCS_VALUE_JSON) {}
+  template <typename N, typename = std::enable_if_t<std::is_arithmetic_v<N>>>
+  LogField(std::string k, N n) : LogField(std::move(k), to_json(n)) {}
+
+  std::string key;
+  std::string value;
+  pcs_value_kind kind = PCS_VALUE_STRING;
+
+ private:
+  template <typename N>
+  static Json to_json(N n) {
+    if constexpr (std::is_same_v<N, bool>) return Json(n);
+    else if constexpr (std::is_integral_v<N>) return Json(static_cast<std::int64_t>(n));
+    else return Json(static_cast<double>(n));
+  }
+};
+
+// Throw from execute() to skip the job (before it changed anything).
+class JobSkipped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Everything a job gets for one session (the contract's JobContext).
+class JobContext {
+ public:
+  JobContext(const pcs_host* host, Json config)
+      : config(std::move(config)),
+        source(host, Host::Source),
+        target(host, Host::Target),
+        session_id(str(host->session ? host->session->session_id : nullptr)),
+        source_hostname(str(host->session ? host->session->source_hostname : nullptr)),
+        target_hostname(str(host->session ? host->session->target_hostname : nullptr)),
+        dry_run(host->session && host->session->dry_run != 0),
+        host_(host) {}
+
+  const Json config;  // the job's section: validated, defaults applied
+  const Executor source;
+  const Executor target;
+  const std::string session_id;  // 8 hex characters
+  const std::string source_hostname;
+  const std::string target_hostname;
+  const bool dry_run;
+
+  bool is_cancelled() const { return host_->is_cancelled(host_) != 0; }
+  void check_cancelled() const {
+    if (is_cancelled()) throw Cancelled{};
+  }
+
+  // Ask the person at the terminal; returns the chosen index, or nothing when
+  // there is no terminal (act as if nothing was approved).
+  std::optional<int> ask(const std::string& text, const std::vector<std::string>& choices,
+                         int default_choice = -1) const {
+    std::vector<const char*> labels;
+    for (const auto& c : choices) labels.push_back(c.c_str());
+    labels.push_back(nullptr);
+    pcs_question q{sizeof(pcs_question), text.c_str(), labels.data(), default_choice};
+    int32_t choice = -1;
+    pcs_status s = host_->ask(host_, &q, &choice);
+    if (s == PCS_ERR_UNSUPPORTED) return std::nullopt;
+    if (s != PCS_OK) detail::throw_status(s, "asking the user failed");
+    return choice;
+  }
+
+  // Stream producer's stdout into consumer's stdin (e.g. source → target).
+  // Returns the bytes moved; throws CommandError if either side fails.
+  std::uint64_t pipe(const Command& producer, const Command& consumer,
+                     std::function<void(std::uint64_t)> on_bytes = {}) const {
+    detail::CommandView p(producer), c(consumer);
+    detail::ResultHolder pr(host_), cr(host_);
+    std::uint64_t bytes = 0;
+    auto trampoline = [](void* user, std::uint64_t n) {
+      auto* fn = static_cast<std::function<void(std::uint64_t)>*>(user);
+      if (*fn) (*fn)(n);
+    };
+    pcs_status s = host_->pipe(host_, p.get(), c.get(), trampoline, &on_bytes, &bytes, pr.get(), cr.get());
+    if (s != PCS_OK) detail::throw_status(s, pr.error() + "; " + cr.error());
+    CommandResult prod = pr.take(), cons = cr.take();
+    if (!prod.success() || !cons.success())
+      throw CommandError(PCS_ERR_FAILED, "pipe failed: producer exit " + std::to_string(prod.exit_code) +
+                                             " (" + prod.stderr + "), consumer exit " +
+                                             std::to_string(cons.exit_code) + " (" + cons.stderr + ")");
+    return bytes;
+  }
+
+  const pcs_host* c_host() const { return host_; }
+
+ private:
+  static std::string str(const char* s) { return s ? s : ""; }
+  const pcs_host* host_;
+};
+
+class Job {
+ public:
+  virtual ~Job() = default;
+
+  // Read-only checks on both machines; return every problem found.
+  virtual std::vector<ValidationError> validate(JobContext&) { return {}; }
+  // Do the work. Throw to fail; see the top of this file.
+  virtual void execute(JobContext& ctx) = 0;
+  // Paths this job writes to on each machine (for the disk-space monitor).
+  virtual std::vector<std::pair<Host, std::string>> write_paths(JobContext&) { return {}; }
+
+  // Default: the host's schema validation is all there is.
+  static std::vector<ConfigError> validate_config(const Json&) { return {}; }
+
+ protected:
+  static void _log(JobContext& ctx, Host host, LogLevel level, std::string_view message,
+                   std::initializer_list<LogField> extras = {}) {
+    std::vector<pcs_log_field> fields;
+    fields.reserve(extras.size());
+    for (const LogField& f : extras) fields.push_back({f.key.c_str(), f.value.c_str(), f.kind});
+    std::string text(message);
+    pcs_log_record r{sizeof(pcs_log_record), static_cast<pcs_machine>(host),
+                     static_cast<pcs_log_level>(level), text.c_str(), fields.data(),
+                     static_cast<uint32_t>(fields.size())};
+    ctx.c_host()->log(ctx.c_host(), &r);
+  }
+
+  static void _report_progress(JobContext& ctx, const ProgressUpdate& u) {
+    pcs_progress p{};
+    p.struct_size = sizeof p;
+    if (u.percent) {
+      p.fields |= PCS_PROGRESS_PERCENT;
+      p.percent = *u.percent < 0 ? 0 : (*u.percent > 100 ? 100 : *u.percent);
+    }
+    if (u.current) p.fields |= PCS_PROGRESS_CURRENT, p.current = *u.current;
+    if (u.total) p.fields |= PCS_PROGRESS_TOTAL, p.total = *u.total;
+    if (u.item) p.fields |= PCS_PROGRESS_ITEM, p.item = u.item->c_str();
+    if (u.heartbeat) p.fields |= PCS_PROGRESS_HEARTBEAT;
+    if (u.track) p.fields |= PCS_PROGRESS_TRACK, p.track = u.track->c_str();
+    ctx.c_host()->progress(ctx.c_host(), &p);
+  }
+};
+
+// Infrastructure run by the host (snapshots, install). Always runs.
+class SystemJob : public Job {
+ public:
+  static constexpr pcs_job_kind kind = PCS_JOB_SYSTEM;
+  static constexpr bool required = true;
+};
+
+// One kind of state to sync. Enabled per machine in `sync_jobs`.
+class SyncJob : public Job {
+ public:
+  static constexpr pcs_job_kind kind = PCS_JOB_SYNC;
+  static constexpr bool required = false;
+};
+
+// Runs on its own thread beside the sync jobs (monitors). Always runs.
+class BackgroundJob : public Job {
+ public:
+  static constexpr pcs_job_kind kind = PCS_JOB_BACKGROUND;
+  static constexpr bool required = true;
+};
+
+namespace detail {
+
+template <typename J>
+constexpr bool failure_isolated() {
+  if constexpr (requires { J::failure_isolated; }) return J::failure_isolated;
+  else return false;
+}
+
+// The C entry points for job class J: each one a no-throw shim.
+template <typename J>
+struct Adapter {
+  struct Instance {
+    JobContext ctx;
+    J job;
+  };
+
+  static void set_error(Instance* inst, const char* message) {
+    const pcs_host* h = inst->ctx.c_host();
+    h->set_error(h, message);
+  }
+
+  // Runs `body`; maps what it throws onto a status and a message.
+  template <typename F>
+  static pcs_status guarded(Instance* inst, F&& body) {
+    try {
+      body();
+      return PCS_OK;
+    } catch (const Cancelled&) {
+      return PCS_ERR_CANCELLED;
+    } catch (const JobSkipped& e) {
+      set_error(inst, e.what());
+      return PCS_SKIPPED;
+    } catch (const std::exception& e) {
+      set_error(inst, e.what());
+      return PCS_ERR_FAILED;
+    } catch (...) {
+      set_error(inst, "the job threw something that is not a std::exception");
+      return PCS_ERR_INTERNAL;
+    }
+  }
+
+  static pcs_status validate_config(const char* config_json, const pcs_config_error_sink* sink) noexcept {
+    try {
+      bool any = false;
+      for (const ConfigError& e : J::validate_config(Json::parse(config_json ? config_json : "{}"))) {
+        sink->add(sink->sink_data, e.path.c_str(), e.message.c_str());
+        any = true;
+      }
+      return any ? PCS_ERR_INVALID_CONFIG : PCS_OK;
+    } catch (const std::exception& e) {
+      sink->add(sink->sink_data, "", e.what());
+      return PCS_ERR_INTERNAL;
+    } catch (...) {
+      return PCS_ERR_INTERNAL;
+    }
+  }
+
+  static pcs_status create(const pcs_host* host, const char* config_json, void** out) noexcept {
+    if (host == nullptr || out == nullptr || !PCS_HAS_FIELD(host, pcs_host, get_extension))
+      return PCS_ERR_UNSUPPORTED;
+    try {
+      *out = new Instance{JobContext(host, Json::parse(config_json ? config_json : "{}")), J{}};
+      return PCS_OK;
+    } catch (const std::exception& e) {
+      host->set_error(host, e.what());
+      return PCS_ERR_INVALID_CONFIG;
+    } catch (...) {
+      return PCS_ERR_INTERNAL;
+    }
+  }
+
+  static pcs_status validate(void* p, const pcs_validation_sink* sink) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    return guarded(inst, [&] {
+      for (const ValidationError& e : inst->job.validate(inst->ctx))
+        sink->add(sink->sink_data, static_cast<pcs_machine>(e.host), e.message.c_str());
+    });
+  }
+
+  static pcs_status execute(void* p) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    return guarded(inst, [&] { inst->job.execute(inst->ctx); });
+  }
+
+  static void cancel(void* p) noexcept {
+    if constexpr (requires(J& j) { j.cancel(); }) {
+      try {
+        static_cast<Instance*>(p)->job.cancel();
+      } catch (...) {
+      }
+    }
+  }
+
+  static void destroy(void* p) noexcept { delete static_cast<Instance*>(p); }
+
+  static pcs_status list_write_paths(void* p, const pcs_path_sink* sink) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    return guarded(inst, [&] {
+      for (const auto& [host, path] : inst->job.write_paths(inst->ctx))
+        sink->add(sink->sink_data, static_cast<pcs_machine>(host), path.c_str());
+    });
+  }
+
+  static const void* get_extension(const char*) noexcept { return nullptr; }
+
+  static const pcs_plugin* table() {
+    static_assert(std::is_base_of_v<Job, J>, "PCS_EXPORT_JOB needs a class derived from a pcs job");
+    static_assert(std::is_default_constructible_v<J>, "a job class must be default-constructible");
+    static const pcs_job_descriptor descriptor = {
+        sizeof(pcs_job_descriptor),
+        J::name,
+        J::kind,
+        (J::required ? PCS_JOB_FLAG_REQUIRED : 0u) | (failure_isolated<J>() ? PCS_JOB_FLAG_FAILURE_ISOLATED : 0u),
+        J::version,
+        J::description,
+        J::CONFIG_SCHEMA,
+    };
+    constexpr bool has_cancel = requires(J& j) { j.cancel(); };
+    static const pcs_plugin plugin = {
+        sizeof(pcs_plugin),
+        PCS_ABI_VERSION_MAJOR,
+        PCS_ABI_VERSION_MINOR,
+        &descriptor,
+        &Adapter::validate_config,
+        &Adapter::create,
+        &Adapter::validate,
+        &Adapter::execute,
+        has_cancel ? &Adapter::cancel : nullptr,
+        &Adapter::destroy,
+        &Adapter::list_write_paths,
+        nullptr,
+        &Adapter::get_extension,
+    };
+    return &plugin;
+  }
+};
+
+}  // namespace detail
+
+// The plugin table of job class J, e.g. for the test kit.
+template <typename J>
+const pcs_plugin* plugin_table() {
+  return detail::Adapter<J>::table();
+}
+
+}  // namespace pcs
+
+// Exports job class J as this shared library's plugin entry point.
+#define PCS_EXPORT_JOB(J)                                                                   \
+  extern "C" PCS_PLUGIN_EXPORT const pcs_plugin* pcs_plugin_entry(uint32_t host_major,     \
+                                                                  uint32_t host_minor) {   \
+    (void)host_minor;                                                                       \
+    if (host_major != PCS_ABI_VERSION_MAJOR) return nullptr;                                \
+    return ::pcs::plugin_table<J>();                                                        \
+  }
+
+#endif  // PCSWITCHER_JOB_HPP
