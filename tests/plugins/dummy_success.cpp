@@ -1,0 +1,22 @@
+#include "dummy_job.hpp"
+
+class DummySuccess : public dummy::DummyJob<false> {
+ public:
+  static constexpr const char* name = "dummy_success";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* description = "Test job: works on both machines for a while, then succeeds";
+  static constexpr const char* CONFIG_SCHEMA = R"({
+    "type": "object",
+    "properties": {
+      "source_duration": {"type": "number", "minimum": 0, "default": 20,
+                          "description": "Seconds of work on the source"},
+      "target_duration": {"type": "number", "minimum": 0, "default": 20,
+                          "description": "Seconds of work on the target"},
+      "tick_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 2,
+                       "description": "Seconds between progress lines"}
+    },
+    "additionalProperties": false
+  })";
+};
+
+PCS_EXPORT_JOB(DummySuccess)
