@@ -23,6 +23,16 @@ std::vector<boost::dll::shared_library>& library_registry() {
 constexpr std::size_t kPluginTableV1Size = offsetof(pcs_plugin, get_extension) + sizeof(void*);
 constexpr std::size_t kDescriptorV1Size = offsetof(pcs_job_descriptor, config_schema) + sizeof(char*);
 
+// Boost.DLL wraps dlerror's text in its own words; keep only dlerror's.
+std::string dlerror_text(const std::string& what) {
+  const std::string marker = "dlerror system message: ";
+  auto start = what.find(marker);
+  if (start == std::string::npos) return what;
+  start += marker.size();
+  auto end = what.rfind("): ");
+  return what.substr(start, end != std::string::npos && end > start ? end - start : std::string::npos);
+}
+
 bool valid_job_name(const char* name) {
   static const std::regex pattern("[a-z][a-z0-9_]{0,63}");
   return name != nullptr && std::regex_match(name, pattern);
@@ -131,7 +141,7 @@ bool load_plugin_file(const std::filesystem::path& file, PluginInfo& out, std::s
   try {
     lib.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    reason = fmt::format("not a loadable shared library ({})", e.what());
+    reason = fmt::format("not a loadable shared library: {}", dlerror_text(e.what()));
     return false;
   }
   if (!lib.has(PCS_PLUGIN_ENTRY_SYMBOL)) {

@@ -1,5 +1,6 @@
 #include "yaml_document.hpp"
 
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -31,16 +32,38 @@ nlohmann::json scalar_value(const YAML::Node& node) {
   return text;
 }
 
+// Whether the quoted scalar whose opening quote is at `pos` has its closing
+// quote. yaml-cpp 0.7 silently ends a quoted scalar at the end of the input
+// when a line break precedes it, swallowing the rest of the file.
+bool quote_closed(const std::string& text, std::size_t pos) {
+  const char quote = text[pos];
+  for (std::size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is an escaped ' inside single quotes
+        continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 class Converter {
  public:
-  explicit Converter(YamlDocument& doc) : doc_(doc) {}
+  Converter(YamlDocument& doc, const std::string& text) : doc_(doc), text_(text) {}
+
+  // The first quoted scalar that is never closed, if any.
+  const std::optional<Mark>& unclosed_quote() const { return unclosed_quote_; }
 
   nlohmann::json convert(const YAML::Node& node, KeyPath& path) {
     doc_.marks[format_path(path)] = to_mark(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined: return nullptr;
-      case YAML::NodeType::Scalar: return scalar_value(node);
+      case YAML::NodeType::Scalar: check_quote(node); return scalar_value(node);
       case YAML::NodeType::Sequence: {
         nlohmann::json arr = nlohmann::json::array();
         std::size_t i = 0;
@@ -60,6 +83,7 @@ class Converter {
             doc_.problems.push_back({to_mark(kv.first.Mark()), path, "a key must be a plain name, not a list or mapping"});
             continue;
           }
+          check_quote(kv.first);
           const std::string key = kv.first.Scalar();
           path.push_back(key);
           if (!seen.insert(key).second) {
@@ -71,6 +95,11 @@ class Converter {
             doc_.key_marks[format_path(path)] = to_mark(kv.first.Mark());
             order.push_back(key);
             obj[key] = convert(kv.second, path);
+            // An empty value ("key:" and nothing after it) gets the mark of the
+            // next token, often on a later line: point at the key instead.
+            Mark key_mark = to_mark(kv.first.Mark());
+            if (kv.second.IsNull() && doc_.marks[format_path(path)].line != key_mark.line)
+              doc_.marks[format_path(path)] = key_mark;
           }
           path.pop_back();
         }
@@ -81,7 +110,17 @@ class Converter {
   }
 
  private:
+  void check_quote(const YAML::Node& node) {
+    if (unclosed_quote_ || node.Tag() != "!") return;
+    const int pos = node.Mark().pos;
+    if (pos < 0 || static_cast<std::size_t>(pos) >= text_.size()) return;
+    if ((text_[pos] == '"' || text_[pos] == '\'') && !quote_closed(text_, static_cast<std::size_t>(pos)))
+      unclosed_quote_ = to_mark(node.Mark());
+  }
+
   YamlDocument& doc_;
+  const std::string& text_;
+  std::optional<Mark> unclosed_quote_;
 };
 
 }  // namespace
@@ -112,7 +151,13 @@ YamlDocument parse_yaml(const std::string& text) {
     doc.problems.push_back({to_mark(documents[1].Mark()), {}, "more than one YAML document; keep only the first"});
   if (documents.empty()) return doc;
   KeyPath path;
-  doc.value = Converter(doc).convert(documents.front(), path);
+  Converter converter(doc, text);
+  doc.value = converter.convert(documents.front(), path);
+  if (const auto& quote = converter.unclosed_quote()) {
+    YamlDocument bad;
+    bad.problems.push_back({*quote, {}, "YAML syntax error: the quoted string starting here is never closed"});
+    return bad;
+  }
   return doc;
 }
 

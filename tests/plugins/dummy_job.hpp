@@ -65,6 +65,7 @@ class DummyJob : public pcs::SyncJob {
   void source_phase(pcs::JobContext& ctx, double duration, double tick, double fail_at) {
     const auto begin = Clock::now();
     int ticks = 0;
+    bool halfway = false;
     while (seconds_since(begin) < duration) {
       ctx.check_cancelled();
       maybe_fail(ctx, fail_at);
@@ -74,8 +75,10 @@ class DummyJob : public pcs::SyncJob {
         _log(ctx, pcs::Host::Source, ticks > 3 ? pcs::LogLevel::Warning : pcs::LogLevel::Info,
              "Source phase: " + fmt_seconds(seconds_since(begin)) + " s elapsed", {{"tick", ticks}});
         _log(ctx, pcs::Host::Source, pcs::LogLevel::Debug, "source tick", {{"tick", ticks}});
-        if (seconds_since(begin) >= duration / 2 && ticks == 1)
-          _report_progress(ctx, {.percent = 25, .item = "source phase"});
+      }
+      if (!halfway && seconds_since(begin) >= duration / 2) {
+        halfway = true;
+        _report_progress(ctx, {.percent = 25, .item = "source phase"});
       }
     }
   }

@@ -47,28 +47,28 @@ class CommandError : public std::runtime_error {
 struct CommandResult {
   int exit_code = -1;
   int signal = 0;  // the signal that killed the command, else 0
-  std::string stdout;
-  std::string stderr;
+  std::string stdout = {};
+  std::string stderr = {};
   std::chrono::milliseconds duration{0};
   bool success() const { return exit_code == 0 && signal == 0; }
 };
 
 struct RunOptions {
   std::chrono::milliseconds timeout{0};  // 0 = none
-  std::vector<std::string> env;          // "NAME=value"
-  std::string cwd;                       // empty = the user's home directory
+  std::vector<std::string> env = {};          // "NAME=value"
+  std::string cwd = {};                       // empty = the user's home directory
   bool sudo = false;
   bool login_shell = false;
   bool withhold_output = false;  // keep the output out of the logs (secrets)
-  std::string mutates;           // what this changes, for a command that writes
-  std::string stdin_data;
+  std::string mutates = {};           // what this changes, for a command that writes
+  std::string stdin_data = {};
 };
 
 // What `Executor::command` describes; used by `JobContext::pipe`.
 struct Command {
   Host host = Host::Source;
-  std::vector<std::string> argv;  // argv form, or
-  std::string shell;              // shell form when argv is empty
+  std::vector<std::string> argv = {};  // argv form, or
+  std::string shell = {};              // shell form when argv is empty
   RunOptions options;
 };
 
@@ -101,8 +101,8 @@ class CommandView {
   const pcs_command* get() const { return &cmd_; }
 
  private:
-  std::vector<const char*> argv_;
-  std::vector<const char*> env_;
+  std::vector<const char*> argv_ = {};
+  std::vector<const char*> env_ = {};
   pcs_command cmd_{};
 };
 
@@ -140,7 +140,7 @@ class ResultHolder {
 // One line or chunk of a background process's output.
 struct Output {
   int stream = PCS_STREAM_STDOUT;  // PCS_STREAM_STDOUT or PCS_STREAM_STDERR
-  std::string data;
+  std::string data = {};
 };
 
 // A background process. Owns the host handle: the destructor terminates the

@@ -63,12 +63,12 @@ struct ProgressUpdate {
 
 struct ValidationError {
   Host host;
-  std::string message;  // say how to fix it
+  std::string message = {};  // say how to fix it
 };
 
 struct ConfigError {
-  std::string path;  // dotted key path inside the job's section, "" = the section
-  std::string message;
+  std::string path = {};  // dotted key path inside the job's section, "" = the section
+  std::string message = {};
 };
 
 // One structured extra of a log record: {"item", name}, {"count", 3}.
@@ -79,8 +79,8 @@ struct LogField {
   template <typename N, typename = std::enable_if_t<std::is_arithmetic_v<N>>>
   LogField(std::string k, N n) : LogField(std::move(k), to_json(n)) {}
 
-  std::string key;
-  std::string value;
+  std::string key = {};
+  std::string value = {};
   pcs_value_kind kind = PCS_VALUE_STRING;
 
  private:

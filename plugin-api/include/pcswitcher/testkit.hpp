@@ -34,8 +34,8 @@ namespace pcs::testkit {
 
 struct ScriptedResult {
   int exit_code = 0;
-  std::string out;  // stdout; for a background process, read line by line
-  std::string err;
+  std::string out = {};  // stdout; for a background process, read line by line
+  std::string err = {};
   int signal = 0;
   pcs_status status = PCS_OK;  // e.g. PCS_ERR_TIMEOUT or PCS_ERR_REMOTE to fail the call itself
   std::chrono::milliseconds delay{0};  // how long the command "runs" (cancellable)
@@ -43,10 +43,10 @@ struct ScriptedResult {
 
 struct RecordedCommand {
   Host host;
-  std::vector<std::string> argv;  // empty for shell form
-  std::string shell;
+  std::vector<std::string> argv = {};  // empty for shell form
+  std::string shell = {};
   uint32_t flags = 0;
-  std::string mutates;
+  std::string mutates = {};
   std::string text() const {
     if (argv.empty()) return shell;
     std::string t;
@@ -58,13 +58,13 @@ struct RecordedCommand {
 struct RecordedLog {
   Host host;
   LogLevel level;
-  std::string message;
-  std::map<std::string, std::string> fields;  // JSON values kept as their text
+  std::string message = {};
+  std::map<std::string, std::string> fields = {};  // JSON values kept as their text
 };
 
 struct RecordedTransfer {
   bool send;  // true: source → target
-  std::string source_path, target_path;
+  std::string source_path = {}, target_path = {};
 };
 
 class FakeHost {
@@ -136,7 +136,7 @@ class FakeHost {
   }
 
   const pcs_host* c_host() const { return &host_; }
-  std::string last_error;  // what the job passed to set_error
+  std::string last_error = {};  // what the job passed to set_error
 
   // Used by the runners below.
   void attach(const pcs_plugin* p, void* instance) { plugin_ = p, instance_ = instance; }
@@ -339,16 +339,16 @@ class FakeHost {
   pcs_host host_{};
   pcs_session_info session_{};
   mutable std::mutex mu_;
-  std::vector<Rule> rules_;
+  std::vector<Rule> rules_ = {};
   ScriptedResult default_;
   bool has_default_ = false;
   std::size_t cancel_after_ = 0;
   std::atomic<bool> cancelled_{false};
   std::deque<int> answers_;
-  std::vector<RecordedCommand> commands_;
-  std::vector<RecordedLog> logs_;
-  std::vector<ProgressUpdate> progress_;
-  std::vector<RecordedTransfer> transfers_;
+  std::vector<RecordedCommand> commands_ = {};
+  std::vector<RecordedLog> logs_ = {};
+  std::vector<ProgressUpdate> progress_ = {};
+  std::vector<RecordedTransfer> transfers_ = {};
   const pcs_plugin* plugin_ = nullptr;
   void* instance_ = nullptr;
 };
@@ -356,8 +356,8 @@ class FakeHost {
 // What a validate/execute run returned.
 struct Outcome {
   pcs_status status = PCS_ERR_INTERNAL;
-  std::string message;                  // the job's set_error text
-  std::vector<ValidationError> errors;  // validate() only
+  std::string message = {};                  // the job's set_error text
+  std::vector<ValidationError> errors = {};  // validate() only
   bool ok() const { return status == PCS_OK; }
 };
 
@@ -416,7 +416,7 @@ inline std::pair<Outcome, std::chrono::milliseconds> execute_and_cancel(
 }
 
 inline std::vector<ConfigError> validate_config(const pcs_plugin* plugin, const std::string& config_json) {
-  std::vector<ConfigError> errors;
+  std::vector<ConfigError> errors = {};
   if (!plugin->validate_config) return errors;
   pcs_config_error_sink sink{sizeof(pcs_config_error_sink), &errors,
                              [](void* data, const char* path, const char* msg) {
