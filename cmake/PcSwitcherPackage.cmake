@@ -22,6 +22,9 @@ install(FILES
   cmake/pcswitcher-plugin.map
   DESTINATION ${PCS_CMAKE_INSTALL_DIR})
 
+# Relocatable: the prefix is found from the .pc file's own place, so a
+# `cmake --install --prefix` elsewhere still gives a working file.
+file(RELATIVE_PATH PCS_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(cmake/pcswitcher-plugin.pc.in "${PROJECT_BINARY_DIR}/pcswitcher-plugin.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/pcswitcher-plugin.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(DIRECTORY examples/ DESTINATION ${CMAKE_INSTALL_DATADIR}/pc-switcher/examples)

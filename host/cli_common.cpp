@@ -33,9 +33,12 @@ void parse(const std::vector<std::string>& args, const po::options_description& 
   }
 }
 
+std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
+  return plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
+}
+
 PluginSet load(const CommonOptions& common, bool report_skipped) {
-  auto dirs = plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
-  PluginSet set = load_plugins(dirs);
+  PluginSet set = load_plugins(search_path(common));
   if (report_skipped)
     for (const auto& s : set.skipped) std::cerr << fmt::format("pc-switcher: skipped plugin {}: {}\n", s.path.string(), s.reason);
   return set;

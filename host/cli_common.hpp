@@ -38,6 +38,9 @@ void add_common_options(boost::program_options::options_description& desc, Commo
 void parse(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
            const boost::program_options::positional_options_description* positional = nullptr);
 
+// --plugin-dir..., PCSWITCHER_PLUGIN_PATH..., then the compiled-in directory.
+std::vector<std::filesystem::path> search_path(const CommonOptions& common);
+
 // Loads the plugins from the search path. When `report_skipped`, prints one
 // line per unusable plugin to stderr.
 PluginSet load(const CommonOptions& common, bool report_skipped);

@@ -14,9 +14,11 @@ namespace {
 
 std::string abi(const PluginInfo& p) { return fmt::format("{}.{}", p.abi_major, p.abi_minor); }
 
-int list(const PluginSet& set, bool json) {
+int list(const PluginSet& set, const std::vector<std::filesystem::path>& dirs, bool json) {
   if (json) {
-    nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"skipped", nlohmann::json::array()}};
+    nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"skipped", nlohmann::json::array()},
+                          {"search_path", nlohmann::json::array()}};
+    for (const auto& d : dirs) out["search_path"].push_back(d.string());
     for (const auto& p : set.plugins)
       out["plugins"].push_back({{"name", p.name},
                                 {"kind", kind_name(p.kind)},
@@ -30,6 +32,9 @@ int list(const PluginSet& set, bool json) {
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
+  std::string path;
+  for (const auto& d : dirs) path += (path.empty() ? "" : ":") + d.string();
+  std::cout << "Plugin search path: " << path << "\n\n";
   if (set.plugins.empty()) std::cout << "No plugins installed.\n";
   else std::cout << fmt::format("{:<20} {:<10} {:<8} {:<9} {:<4} {}\n", "NAME", "KIND", "REQUIRED", "VERSION", "ABI", "PATH");
   for (const auto& p : set.plugins)
@@ -80,7 +85,7 @@ int run_plugins(const std::vector<std::string>& args) {
     print_help("pc-switcher plugins [--json] [--plugin-dir DIR]...\n       pc-switcher plugins show NAME", desc);
     return kExitOk;
   }
-  if (words.empty()) return list(load(common, false), json);
+  if (words.empty()) return list(load(common, false), search_path(common), json);
   if (words[0] == "show" && words.size() == 2) return show(load(common, true), words[1]);
   if (words[0] == "show") throw UsageError("`plugins show` needs exactly one job name");
   throw UsageError(fmt::format("unknown `plugins` subcommand '{}'", words[0]));

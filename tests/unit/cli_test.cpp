@@ -68,6 +68,9 @@ TEST_CASE("plugins lists the installed jobs and why others were skipped") {
   CHECK(doc["plugins"][0]["kind"] == "sync");
   CHECK(doc["plugins"][0]["required"] == false);
   CHECK(doc["skipped"].size() == 13);
+  // --plugin-dir in order, then the compiled-in <prefix>/lib/pc-switcher/plugins.
+  CHECK(doc["search_path"] == nlohmann::json::array({PCS_BROKEN_PLUGIN_DIR, PCS_TEST_PLUGIN_DIR,
+                                                     PCS_INSTALL_PREFIX "/lib/pc-switcher/plugins"}));
 }
 
 TEST_CASE("plugins show prints description and schema; an unknown name is an error") {
