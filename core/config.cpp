@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -163,7 +164,11 @@ const nlohmann::json& host_config_schema() {
              {{"file", {{"enum", levels}, {"default", "DEBUG"}, {"description", "Lowest level written to the log file"}}},
               {"tui", {{"enum", levels}, {"default", "INFO"}, {"description", "Lowest level shown in the terminal"}}},
               {"keep_logs",
-               {{"type", "integer"}, {"minimum", 1}, {"default", 50}, {"description", "How many session logs to keep"}}}}},
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", std::numeric_limits<int>::max()},  // Config::keep_logs is an int
+                {"default", 50},
+                {"description", "How many session logs to keep"}}}}},
             {"additionalProperties", false}}},
           {"sync_jobs",
            {{"type", "object"},

@@ -139,12 +139,49 @@ std::string explain(const nlohmann::json& schema_root, const nlohmann::json& ins
     for (const auto& v : (*sub)["enum"]) choices += (choices.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
     return fmt::format("expected one of {}; found {}", choices, found);
   }
-  if (description.find("regex pattern") != std::string::npos && sub && sub->contains("pattern"))
+  if ((description.find("regex pattern") != std::string::npos ||
+       description.find("'pattern' constraint") != std::string::npos) &&  // valijson 1.0's wording
+      sub && sub->contains("pattern"))
     return fmt::format("expected a string matching {}, found {}", (*sub)["pattern"].dump(), found);
   std::string text = description;
   if (!text.empty() && text.back() == '.') text.pop_back();
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return value ? fmt::format("{} (found {})", text, found) : text;
+}
+
+// The first "pattern" or "patternProperties" name that std::regex (which
+// valijson uses, throwing while validating) cannot compile. `names` is true
+// for the members of properties/patternProperties/definitions/dependencies,
+// whose keys are names rather than keywords.
+std::optional<std::string> bad_regex(const nlohmann::json& node, KeyPath& path, bool names = false) {
+  if (node.is_array())
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      path.push_back(fmt::format("[{}]", i));
+      if (auto problem = bad_regex(node[i], path)) return problem;
+      path.pop_back();
+    }
+  if (!node.is_object()) return std::nullopt;
+  for (const auto& [key, value] : node.items()) {
+    if (!names && (key == "default" || key == "enum" || key == "const" || key == "examples")) continue;  // data
+    path.push_back(key);
+    std::vector<std::string> patterns;
+    if (!names && key == "pattern" && value.is_string()) patterns.push_back(value.get<std::string>());
+    if (!names && key == "patternProperties" && value.is_object())
+      for (const auto& [pattern, _] : value.items()) patterns.push_back(pattern);
+    for (const auto& pattern : patterns) {
+      try {
+        std::regex compiled(pattern);
+      } catch (const std::regex_error& e) {
+        return fmt::format("at {}: {} is not a valid regular expression ({})", format_path(path),
+                           nlohmann::json(pattern).dump(), e.what());
+      }
+    }
+    bool children_are_names = !names && (key == "properties" || key == "patternProperties" ||
+                                         key == "definitions" || key == "dependencies");
+    if (auto problem = bad_regex(value, path, children_are_names)) return problem;
+    path.pop_back();
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -208,12 +245,29 @@ const nlohmann::json* subschema_at(const nlohmann::json& root, const KeyPath& pa
 
 std::optional<std::string> schema_problem(const nlohmann::json& schema) {
   if (!schema.is_object()) return "a job's config schema must be a JSON object, e.g. {\"type\": \"object\"}";
-  static const nlohmann::json meta = nlohmann::json::parse(kDraft07MetaSchema);
-  auto errors = validate_against(meta, schema);
-  if (!errors.empty()) {
+  // The meta-schema is compiled once: compiling it per plugin was most of the
+  // start-up time of `pc-switcher plugins` (tests/bench/startup). The slower,
+  // well-worded validate_against runs only for a schema that fails.
+  struct Meta {
+    nlohmann::json json = nlohmann::json::parse(kDraft07MetaSchema);
+    valijson::Schema compiled;
+    Meta() {
+      valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+      NlohmannJsonAdapter adapter(json);
+      parser.populateSchema(adapter, compiled);
+    }
+  };
+  static const Meta meta;
+  valijson::Validator validator;
+  NlohmannJsonAdapter candidate(schema);
+  if (!validator.validate(meta.compiled, candidate, nullptr)) {
+    auto errors = validate_against(meta.json, schema);
+    if (errors.empty()) return std::string("it does not conform to the draft-07 meta-schema");
     const auto& e = errors.front();
     return fmt::format("at {}: {}", e.path.empty() ? "the top" : format_path(e.path), e.message);
   }
+  KeyPath path;
+  if (auto problem = bad_regex(schema, path)) return problem;
   try {
     valijson::Schema compiled;
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);

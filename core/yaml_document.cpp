@@ -53,7 +53,8 @@ bool quote_closed(const std::string& text, std::size_t pos) {
 
 class Converter {
  public:
-  Converter(YamlDocument& doc, const std::string& text) : doc_(doc), text_(text) {}
+  Converter(YamlDocument& doc, const std::string& text)
+      : doc_(doc), text_(text), bom_(text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0) {}
 
   // The first quoted scalar that is never closed, if any.
   const std::optional<Mark>& unclosed_quote() const { return unclosed_quote_; }
@@ -97,9 +98,10 @@ class Converter {
             obj[key] = convert(kv.second, path);
             // An empty value ("key:" and nothing after it) gets the mark of the
             // next token, often on a later line: point at the key instead.
-            Mark key_mark = to_mark(kv.first.Mark());
-            if (kv.second.IsNull() && doc_.marks[format_path(path)].line != key_mark.line)
-              doc_.marks[format_path(path)] = key_mark;
+            const Mark key_mark = to_mark(kv.first.Mark());
+            Mark& value_mark = doc_.marks[format_path(path)];
+            if (kv.second.IsNull() && (value_mark.line != key_mark.line || value_mark.column <= key_mark.column))
+              value_mark = key_mark;
           }
           path.pop_back();
         }
@@ -112,14 +114,15 @@ class Converter {
  private:
   void check_quote(const YAML::Node& node) {
     if (unclosed_quote_ || node.Tag() != "!") return;
-    const int pos = node.Mark().pos;
-    if (pos < 0 || static_cast<std::size_t>(pos) >= text_.size()) return;
-    if ((text_[pos] == '"' || text_[pos] == '\'') && !quote_closed(text_, static_cast<std::size_t>(pos)))
+    if (node.Mark().pos < 0) return;
+    const std::size_t pos = static_cast<std::size_t>(node.Mark().pos) + bom_;  // yaml-cpp does not count a BOM
+    if (pos < text_.size() && (text_[pos] == '"' || text_[pos] == '\'') && !quote_closed(text_, pos))
       unclosed_quote_ = to_mark(node.Mark());
   }
 
   YamlDocument& doc_;
   const std::string& text_;
+  std::size_t bom_;
   std::optional<Mark> unclosed_quote_;
 };
 

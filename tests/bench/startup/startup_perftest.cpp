@@ -1,0 +1,269 @@
+// startup_perftest: median wall time of `pc-switcher plugins` with a directory of
+// plugins, measured beside `/bin/true` and `pc-switcher --version` in the same run.
+//
+//   startup_perftest PC_SWITCHER PLUGIN_DIR [--runs N] [--warmup N] [--expect N] [--goal-ms MS]
+//
+// The three commands run interleaved (rotating order), stdout and stderr to
+// /dev/null, with PCSWITCHER_PLUGIN_PATH set to an empty value so that only
+// PLUGIN_DIR (and the compiled-in default directory, which must add nothing)
+// is searched. Before timing, `pc-switcher plugins --json` must list exactly
+// --expect plugins, all from PLUGIN_DIR, else the exit status is 1. The goal
+// (plugins at most --goal-ms above /bin/true, medians) is reported, not enforced.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+// The SDK's small JSON parser: enough to read `plugins --json`, and quick to compile.
+#include <pcswitcher/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Sample {
+  double wall_ms;
+  double cpu_ms;  // user + system time of the child
+};
+
+struct Outcome {
+  bool ok = false;
+  Sample sample{};
+  std::string out;  // captured stdout when asked for
+  std::string error;
+};
+
+// The environment of the children: ours, but PCSWITCHER_PLUGIN_PATH empty.
+std::vector<std::string> child_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, "PCSWITCHER_PLUGIN_PATH=", 23) != 0) env.emplace_back(*e);
+  env.emplace_back("PCSWITCHER_PLUGIN_PATH=");
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+double ms_of(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
+
+// Runs argv; stdout goes to /dev/null, or to `out` when `capture` is set.
+Outcome run(std::vector<std::string> argv, std::vector<std::string> env, bool capture) {
+  Outcome r;
+  auto cargv = c_strings(argv);
+  auto cenv = c_strings(env);
+  int pipefd[2] = {-1, -1};
+  if (capture && ::pipe2(pipefd, O_CLOEXEC) != 0) {
+    r.error = std::string("pipe: ") + std::strerror(errno);
+    return r;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (capture) posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+  else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  if (!capture) posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (capture) ::close(pipefd[1]);
+  if (rc != 0) {
+    if (capture) ::close(pipefd[0]);
+    r.error = "cannot start " + argv[0] + ": " + std::strerror(rc);
+    return r;
+  }
+  if (capture) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0) r.out.append(buf, static_cast<std::size_t>(n));
+    ::close(pipefd[0]);
+  }
+  int status = 0;
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0)
+    if (errno != EINTR) {
+      r.error = std::string("wait4: ") + std::strerror(errno);
+      return r;
+    }
+  const auto end = std::chrono::steady_clock::now();
+  r.sample.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  r.sample.cpu_ms = ms_of(usage.ru_utime) + ms_of(usage.ru_stime);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    r.ok = true;
+  } else {
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+    r.error = "`" + cmd + "` " +
+              (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                 : "was killed by signal " + std::to_string(WTERMSIG(status)));
+  }
+  return r;
+}
+
+// Percentile by linear interpolation between closest ranks; `v` sorted.
+double percentile(const std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  const double pos = p / 100.0 * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+struct Stats {
+  double median, p10, p90, cpu_median;
+};
+
+Stats stats_of(const std::vector<Sample>& samples) {
+  std::vector<double> wall, cpu;
+  for (const auto& s : samples) wall.push_back(s.wall_ms), cpu.push_back(s.cpu_ms);
+  std::sort(wall.begin(), wall.end());
+  std::sort(cpu.begin(), cpu.end());
+  return {percentile(wall, 50), percentile(wall, 10), percentile(wall, 90), percentile(cpu, 50)};
+}
+
+// `pc-switcher plugins --json` must list exactly `expect` plugins, all in `dir`.
+bool verify_plugins(const std::string& host, const std::string& dir, int expect, const std::vector<std::string>& env) {
+  Outcome r = run({host, "plugins", "--json", "--plugin-dir", dir}, env, true);
+  if (!r.ok) {
+    std::fprintf(stderr, "startup_perftest: %s\n", r.error.c_str());
+    return false;
+  }
+  pcs::Json doc;
+  try {
+    doc = pcs::Json::parse(r.out);
+    if (!doc["plugins"].is_array() || !doc["skipped"].is_array()) throw pcs::JsonError("no plugins/skipped arrays");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "startup_perftest: `pc-switcher plugins --json` printed no plugin list: %s\n", e.what());
+    return false;
+  }
+  bool ok = true;
+  const auto& plugins = doc["plugins"].as_array();
+  for (const auto& s : doc["skipped"].as_array()) {
+    std::fprintf(stderr, "startup_perftest: skipped: %s: %s\n", s.value<std::string>("path", "?").c_str(),
+                 s.value<std::string>("reason", "?").c_str());
+    ok = false;
+  }
+  std::error_code ec;
+  const fs::path want_dir = fs::canonical(dir, ec);
+  std::set<std::string> names;
+  for (const auto& p : plugins) {
+    const std::string name = p.value<std::string>("name", "");
+    const fs::path path = p.value<std::string>("path", "");
+    names.insert(name);
+    if (fs::canonical(path, ec).parent_path() != want_dir) {
+      std::fprintf(stderr, "startup_perftest: plugin '%s' comes from %s, not from %s (another plugin directory "
+                   "interferes)\n", name.c_str(), path.c_str(), dir.c_str());
+      ok = false;
+    }
+  }
+  if (plugins.size() != static_cast<std::size_t>(expect) || names.size() != plugins.size()) {
+    std::fprintf(stderr, "startup_perftest: `pc-switcher plugins --json --plugin-dir %s` lists %zu plugins "
+                 "(%zu distinct names), expected %d\n", dir.c_str(), plugins.size(), names.size(), expect);
+    ok = false;
+  }
+  return ok;
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: startup_perftest PC_SWITCHER PLUGIN_DIR [--runs N] [--warmup N] [--expect N] [--goal-ms MS]\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> positional;
+  int runs = 200, warmup = 10, expect = 50;
+  double goal_ms = 15.0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--runs" || a == "--warmup" || a == "--expect" || a == "--goal-ms") && i + 1 < argc) {
+      const char* v = argv[++i];
+      if (a == "--runs") runs = std::atoi(v);
+      else if (a == "--warmup") warmup = std::atoi(v);
+      else if (a == "--expect") expect = std::atoi(v);
+      else goal_ms = std::atof(v);
+    } else if (a == "-h" || a == "--help") {
+      usage();
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      usage();
+      return 2;
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2 || runs < 1 || warmup < 0) {
+    usage();
+    return 2;
+  }
+  const std::string host = fs::absolute(positional[0]).string();
+  const std::string dir = positional[1];
+  const auto env = child_environment();
+
+  if (!verify_plugins(host, dir, expect, env)) return 1;
+  std::printf("pc-switcher plugins --json lists %d plugins, all from %s\n", expect, dir.c_str());
+
+  struct Case {
+    std::string label;
+    std::vector<std::string> argv;
+    std::vector<Sample> samples;
+  };
+  std::vector<Case> cases = {
+      {"/bin/true", {"/bin/true"}, {}},
+      {"pc-switcher --version", {host, "--version"}, {}},
+      {"pc-switcher plugins (" + std::to_string(expect) + " plugins)", {host, "plugins", "--plugin-dir", dir}, {}},
+  };
+  for (int i = 0; i < warmup + runs; ++i) {
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+      Case& c = cases[(k + static_cast<std::size_t>(i)) % cases.size()];  // rotate the order
+      Outcome r = run(c.argv, env, false);
+      if (!r.ok) {
+        std::fprintf(stderr, "startup_perftest: %s\n", r.error.c_str());
+        return 1;
+      }
+      if (i >= warmup) c.samples.push_back(r.sample);
+    }
+  }
+
+  std::printf("%d runs of each, interleaved, after %d warm-up runs\n\n", runs, warmup);
+  std::printf("%-36s %9s %9s %9s %12s\n", "command (wall ms)", "median", "p10", "p90", "cpu median");
+  std::vector<Stats> s;
+  for (const auto& c : cases) {
+    s.push_back(stats_of(c.samples));
+    std::printf("%-36s %9.2f %9.2f %9.2f %12.2f\n", c.label.c_str(), s.back().median, s.back().p10, s.back().p90,
+                s.back().cpu_median);
+  }
+  const double version_over_true = s[1].median - s[0].median;
+  const double plugins_over_true = s[2].median - s[0].median;
+  const double plugins_over_version = s[2].median - s[1].median;
+  std::printf("\ndifference of medians:\n");
+  std::printf("  pc-switcher --version - /bin/true     %8.2f ms  (host start-up)\n", version_over_true);
+  std::printf("  pc-switcher plugins   - --version     %8.2f ms  (loading %d plugins, %.3f ms each)\n",
+              plugins_over_version, expect, plugins_over_version / expect);
+  std::printf("  pc-switcher plugins   - /bin/true     %8.2f ms\n", plugins_over_true);
+  std::printf("\ngoal: pc-switcher plugins with %d plugins at most %.1f ms above /bin/true: %s (%.2f ms)\n", expect,
+              goal_ms, plugins_over_true <= goal_ms ? "PASS" : "FAIL", plugins_over_true);
+  return 0;
+}
