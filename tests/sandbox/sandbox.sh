@@ -536,7 +536,7 @@ cmd_info() {
   echo "PCS_SANDBOX_PORT=22"
   for n in $(known_names); do
     a=$(addr_of "$n") || continue
-    echo "PCS_SANDBOX_ADDR_$n=$a"
+    echo "PCS_SANDBOX_ADDR_${n//-/_}=$a"   # - becomes _ (shell variable names)
   done
 }
 

@@ -1,0 +1,308 @@
+#include "job_host.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "build_info.hpp"
+#include "remote_executor.hpp"
+
+namespace pcs {
+namespace {
+
+thread_local std::string t_last_error;  // for the calls whose error stays "until the next call"
+
+struct ResultBuffers {
+  std::string out, err, error;
+};
+
+void fill_result(pcs_command_result* r, ExecResult&& e) {
+  if (r == nullptr) return;
+  auto* owned = new ResultBuffers{std::move(e.out), std::move(e.err), std::move(e.error)};
+  r->exit_code = e.exit_code;
+  r->signal = e.signal;
+  r->stdout_data = owned->out.data();
+  r->stdout_size = owned->out.size();
+  r->stderr_data = owned->err.data();
+  r->stderr_size = owned->err.size();
+  r->error = e.status == PCS_OK ? nullptr : owned->error.c_str();
+  r->duration_ms = e.duration.count();
+  r->host_reserved = owned;
+}
+
+struct HostProcess {
+  std::unique_ptr<Process> process;
+  std::string chunk;
+};
+
+}  // namespace
+
+struct JobHostCalls {
+  static JobHost& self(const pcs_host* h) { return *static_cast<JobHost*>(h->host_data); }
+
+  static Executor* executor(JobHost& j, pcs_machine m) {
+    if (m == PCS_MACHINE_SOURCE) return j.services_.source;
+    if (m == PCS_MACHINE_TARGET) return j.services_.target;
+    return nullptr;
+  }
+
+  static const char* invalid(const pcs_command* c) {
+    if (c == nullptr || c->struct_size < offsetof(pcs_command, stdin_size) + sizeof(size_t)) return "command struct too short";
+    if ((c->argv == nullptr || c->argv[0] == nullptr) && c->shell == nullptr) return "command has neither argv nor shell";
+    if (c->machine != PCS_MACHINE_SOURCE && c->machine != PCS_MACHINE_TARGET) return "unknown machine";
+    return nullptr;
+  }
+
+  static void log(const pcs_host* h, const pcs_log_record* r) {
+    JobHost& j = self(h);
+    if (r && j.services_.log) j.services_.log(j.job_, *r);
+  }
+  static void progress(const pcs_host* h, const pcs_progress* p) {
+    JobHost& j = self(h);
+    if (p && j.services_.progress) j.services_.progress(j.job_, *p);
+  }
+  static int32_t is_cancelled(const pcs_host* h) { return self(h).cancel_.cancelled() ? 1 : 0; }
+  static void set_error(const pcs_host* h, const char* message) {
+    JobHost& j = self(h);
+    std::lock_guard lock(j.mu_);
+    j.error_ = message ? message : "";
+  }
+
+  static pcs_status run(const pcs_host* h, const pcs_command* c, pcs_command_result* out) {
+    JobHost& j = self(h);
+    ExecResult e;
+    if (const char* why = invalid(c)) {
+      e.status = PCS_ERR_INVALID_ARGUMENT;
+      e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
+    } else if (Executor* ex = executor(j, c->machine)) {
+      e = ex->run(CommandSpec::from(*c), j.cancel_);
+    } else {
+      e.status = PCS_ERR_UNSUPPORTED;
+      e.error = "no connection to the target in this session";
+    }
+    pcs_status status = e.status;
+    if (out == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    fill_result(out, std::move(e));
+    return status;
+  }
+
+  static void release_result(const pcs_host*, pcs_command_result* r) {
+    if (r == nullptr) return;
+    delete static_cast<ResultBuffers*>(r->host_reserved);
+    r->host_reserved = nullptr;
+    r->stdout_data = r->stderr_data = r->error = nullptr;
+    r->stdout_size = r->stderr_size = 0;
+  }
+
+  static pcs_status start_process(const pcs_host* h, const pcs_command* c, pcs_process** p, const char** error) {
+    JobHost& j = self(h);
+    if (error) *error = nullptr;
+    if (const char* why = invalid(c); why || p == nullptr) {
+      t_last_error = fmt::format("job {}: invalid command: {}", j.job_, why ? why : "NULL process pointer");
+      if (error) *error = t_last_error.c_str();
+      return PCS_ERR_INVALID_ARGUMENT;
+    }
+    Executor* ex = executor(j, c->machine);
+    if (ex == nullptr) {
+      t_last_error = "no connection to the target in this session";
+      if (error) *error = t_last_error.c_str();
+      return PCS_ERR_UNSUPPORTED;
+    }
+    auto process = ex->start(CommandSpec::from(*c), j.cancel_, t_last_error);
+    if (!process) {
+      if (error) *error = t_last_error.c_str();
+      return j.cancel_.cancelled() ? PCS_ERR_CANCELLED : PCS_ERR_IO;
+    }
+    *p = reinterpret_cast<pcs_process*>(new HostProcess{std::move(process), {}});
+    return PCS_OK;
+  }
+
+  static pcs_status process_read(const pcs_host*, pcs_process* p, int32_t mode, int64_t timeout_ms,
+                                 pcs_output_chunk* chunk) {
+    if (p == nullptr || chunk == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    auto* hp = reinterpret_cast<HostProcess*>(p);
+    OutputEvent e;
+    pcs_status s = hp->process->read(mode, std::chrono::milliseconds(timeout_ms), e);
+    if (s != PCS_OK) return s;
+    hp->chunk = std::move(e.data);
+    chunk->stream = e.stream;
+    chunk->data = hp->chunk.data();
+    chunk->size = hp->chunk.size();
+    return PCS_OK;
+  }
+
+  static pcs_status process_wait(const pcs_host*, pcs_process* p, int64_t timeout_ms, pcs_command_result* out) {
+    if (p == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    ExecResult e;
+    pcs_status s = reinterpret_cast<HostProcess*>(p)->process->wait(std::chrono::milliseconds(timeout_ms), e);
+    if (e.status == PCS_OK) e.status = s;
+    fill_result(out, std::move(e));
+    return s;
+  }
+
+  static pcs_status process_terminate(const pcs_host*, pcs_process* p, int64_t grace_ms) {
+    if (p == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    reinterpret_cast<HostProcess*>(p)->process->terminate(std::chrono::milliseconds(grace_ms));
+    return PCS_OK;
+  }
+
+  static void release_process(const pcs_host*, pcs_process* p) { delete reinterpret_cast<HostProcess*>(p); }
+
+  static pcs_status transfer(const pcs_host* h, pcs_file_transfer* t, bool send) {
+    JobHost& j = self(h);
+    if (t == nullptr || t->source_path == nullptr || t->target_path == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    t->error = nullptr;
+    if (j.services_.target == nullptr) {
+      t_last_error = "no connection to the target in this session";
+      t->error = t_last_error.c_str();
+      return PCS_ERR_UNSUPPORTED;
+    }
+    pcs_status s = send ? j.services_.target->send_file(t->source_path, t->target_path, t->flags, j.cancel_, t_last_error)
+                        : j.services_.target->get_file(t->target_path, t->source_path, t->flags, j.cancel_, t_last_error);
+    if (s != PCS_OK) t->error = t_last_error.c_str();
+    return s;
+  }
+  static pcs_status send_file(const pcs_host* h, pcs_file_transfer* t) { return transfer(h, t, true); }
+  static pcs_status get_file(const pcs_host* h, pcs_file_transfer* t) { return transfer(h, t, false); }
+
+  static pcs_status pipe(const pcs_host* h, const pcs_command* producer, const pcs_command* consumer,
+                         pcs_bytes_callback on_bytes, void* user, uint64_t* bytes, pcs_command_result* pr,
+                         pcs_command_result* cr) {
+    JobHost& j = self(h);
+    ExecResult p, c;
+    uint64_t moved = 0;
+    pcs_status s = PCS_OK;
+    Executor* pe = invalid(producer) ? nullptr : executor(j, producer->machine);
+    Executor* ce = invalid(consumer) ? nullptr : executor(j, consumer->machine);
+    if (pe == nullptr || ce == nullptr) {
+      s = PCS_ERR_INVALID_ARGUMENT;
+      p.status = c.status = s;
+      p.error = c.error = fmt::format("job {}: invalid pipe command or machine without a connection", j.job_);
+    } else {
+      s = pipe_between(*pe, CommandSpec::from(*producer), *ce, CommandSpec::from(*consumer), j.cancel_,
+                       [&](uint64_t n) {
+                         if (on_bytes) on_bytes(user, n);
+                       },
+                       moved, p, c);
+    }
+    if (bytes) *bytes = moved;
+    fill_result(pr, std::move(p));
+    fill_result(cr, std::move(c));
+    return s;
+  }
+
+  static pcs_status ask(const pcs_host* h, const pcs_question* q, int32_t* choice) {
+    JobHost& j = self(h);
+    if (j.cancel_.cancelled()) return PCS_ERR_CANCELLED;
+    if (q == nullptr || choice == nullptr) return PCS_ERR_INVALID_ARGUMENT;
+    if (!j.services_.ask) return PCS_ERR_UNSUPPORTED;
+    int answer = j.services_.ask(j.job_, *q);
+    if (answer < 0) return PCS_ERR_UNSUPPORTED;
+    *choice = answer;
+    return PCS_OK;
+  }
+
+  static const void* get_extension(const pcs_host*, const char*) { return nullptr; }
+};
+
+JobHost::JobHost(std::string job_name, JobServices services, SessionFacts facts)
+    : job_(std::move(job_name)), services_(std::move(services)), facts_(std::move(facts)) {
+  session_.struct_size = sizeof session_;
+  session_.session_id = facts_.session_id.c_str();
+  session_.source_hostname = facts_.source_hostname.c_str();
+  session_.target_hostname = facts_.target_hostname.c_str();
+  session_.target_address = facts_.target_address.c_str();
+  session_.dry_run = facts_.dry_run ? 1 : 0;
+
+  host_.struct_size = sizeof host_;
+  host_.abi_major = PCS_ABI_VERSION_MAJOR;
+  host_.abi_minor = PCS_ABI_VERSION_MINOR;
+  host_.host_data = this;
+  host_.host_name = "pc-switcher";
+  host_.host_version = build::version;
+  host_.session = &session_;
+  host_.log = &JobHostCalls::log;
+  host_.progress = &JobHostCalls::progress;
+  host_.is_cancelled = &JobHostCalls::is_cancelled;
+  host_.set_error = &JobHostCalls::set_error;
+  host_.run = &JobHostCalls::run;
+  host_.release_result = &JobHostCalls::release_result;
+  host_.start_process = &JobHostCalls::start_process;
+  host_.process_read = &JobHostCalls::process_read;
+  host_.process_wait = &JobHostCalls::process_wait;
+  host_.process_terminate = &JobHostCalls::process_terminate;
+  host_.release_process = &JobHostCalls::release_process;
+  host_.send_file = &JobHostCalls::send_file;
+  host_.get_file = &JobHostCalls::get_file;
+  host_.pipe = &JobHostCalls::pipe;
+  host_.ask = &JobHostCalls::ask;
+  host_.get_extension = &JobHostCalls::get_extension;
+}
+
+std::string JobHost::error() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+pcs_status pipe_between(Executor& producer_exec, const CommandSpec& producer, Executor& consumer_exec,
+                        const CommandSpec& consumer, const CancelToken& cancel,
+                        const std::function<void(uint64_t)>& on_bytes, uint64_t& bytes, ExecResult& pr,
+                        ExecResult& cr) {
+  bytes = 0;
+  std::string error;
+  auto from = producer_exec.start(producer, cancel, error);
+  if (!from) {
+    pr.status = cancel.cancelled() ? PCS_ERR_CANCELLED : PCS_ERR_IO;
+    pr.error = error;
+    return pr.status;
+  }
+  from->close_stdin();
+  auto to = consumer_exec.start(consumer, cancel, error);
+  if (!to) {
+    cr.status = cancel.cancelled() ? PCS_ERR_CANCELLED : PCS_ERR_IO;
+    cr.error = error;
+    from->terminate(std::chrono::milliseconds(500));
+    return cr.status;
+  }
+  auto last_report = std::chrono::steady_clock::now();
+  pcs_status status = PCS_OK;
+  OutputEvent e;
+  while (true) {
+    pcs_status s = from->read(PCS_READ_CHUNK, std::chrono::milliseconds(-1), e);
+    if (s == PCS_END_OF_STREAM) break;
+    if (s != PCS_OK) {
+      status = s;
+      break;
+    }
+    if (e.stream == PCS_STREAM_STDERR) {
+      pr.err += e.data;
+      continue;
+    }
+    if (to->write(e.data.data(), e.data.size()) != PCS_OK) {
+      status = cancel.cancelled() ? PCS_ERR_CANCELLED : PCS_OK;  // the consumer quit: its result says why
+      break;
+    }
+    bytes += e.data.size();
+    auto now = std::chrono::steady_clock::now();
+    if (on_bytes && now - last_report >= std::chrono::milliseconds(100)) {
+      on_bytes(bytes);
+      last_report = now;
+    }
+  }
+  to->close_stdin();
+  if (status != PCS_OK) {
+    from->terminate(std::chrono::milliseconds(500));
+    to->terminate(std::chrono::milliseconds(500));
+  }
+  std::string producer_err = std::move(pr.err);
+  from->wait(std::chrono::milliseconds(-1), pr);
+  pr.err = producer_err + pr.err;
+  pr.out.clear();
+  to->wait(std::chrono::milliseconds(-1), cr);
+  if (on_bytes) on_bytes(bytes);
+  if (status == PCS_OK && pr.status != PCS_OK) status = pr.status;
+  if (status == PCS_OK && cr.status != PCS_OK) status = cr.status;
+  return status;
+}
+
+}  // namespace pcs

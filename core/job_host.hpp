@@ -1,0 +1,68 @@
+// The pcs_host table one job instance gets: plugin.h's host services wired
+// to the executors, the cancellation token and the log/progress sinks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <pcswitcher/plugin.h>
+
+#include "cancel_token.hpp"
+#include "executor.hpp"
+
+namespace pcs {
+
+class RemoteExecutor;
+
+struct SessionFacts {
+  std::string session_id;
+  std::string source_hostname;
+  std::string target_hostname;
+  std::string target_address;
+  bool dry_run = false;
+};
+
+struct JobServices {
+  Executor* source = nullptr;          // required
+  RemoteExecutor* target = nullptr;    // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
+  std::function<void(const std::string& job, const pcs_log_record&)> log;        // must not block
+  std::function<void(const std::string& job, const pcs_progress&)> progress;     // must not block
+  // Returns the chosen index, or -1 when there is no terminal.
+  std::function<int(const std::string& job, const pcs_question&)> ask;
+};
+
+class JobHost {
+ public:
+  JobHost(std::string job_name, JobServices services, SessionFacts facts);
+  JobHost(const JobHost&) = delete;
+  JobHost& operator=(const JobHost&) = delete;
+
+  const pcs_host* table() const { return &host_; }
+  const CancelToken& cancel_token() const { return cancel_; }
+  void cancel() const { cancel_.cancel(); }
+  // The message the job gave with its last non-OK status (set_error).
+  std::string error() const;
+  const std::string& job_name() const { return job_; }
+
+ private:
+  friend struct JobHostCalls;
+  std::string job_;
+  JobServices services_;
+  SessionFacts facts_;
+  pcs_session_info session_{};
+  pcs_host host_{};
+  CancelToken cancel_;
+  mutable std::mutex mu_;
+  std::string error_;
+};
+
+// Streams producer's stdout into consumer's stdin (each on its executor),
+// calling on_bytes at most every 100 ms. Fills both results.
+pcs_status pipe_between(Executor& producer_exec, const CommandSpec& producer, Executor& consumer_exec,
+                        const CommandSpec& consumer, const CancelToken& cancel,
+                        const std::function<void(uint64_t)>& on_bytes, uint64_t& bytes, ExecResult& producer_result,
+                        ExecResult& consumer_result);
+
+}  // namespace pcs

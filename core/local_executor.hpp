@@ -1,0 +1,47 @@
+// The source machine's executor: runs commands on this machine.
+//
+// Each command runs in its own process group (so terminating it reaches its
+// children too), with stdin, stdout and stderr on pipes and every other file
+// descriptor closed. A command that cannot be started (program not found or
+// not executable, working directory missing) is a start failure: start()
+// returns nullptr and run() PCS_ERR_IO, with a message naming the command and
+// this machine's label. Details of the process handling: local_process.hpp,
+// process_group.hpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "executor.hpp"
+
+namespace pcs {
+
+namespace local {
+class GroupRegistry;
+}
+
+class LocalExecutor : public Executor {
+ public:
+  // `label` names this machine in every message, e.g. "source (laptop)".
+  explicit LocalExecutor(std::string label);
+  ~LocalExecutor() override;
+
+  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel,
+                                 std::string& error) override;
+  void terminate_all(std::chrono::milliseconds grace) override;
+  std::string label() const override { return label_; }
+
+ private:
+  std::string label_;
+  std::string home_;
+  std::shared_ptr<local::GroupRegistry> registry_;
+};
+
+// The argv start() runs for `command`: the argv itself or /bin/sh -c SHELL,
+// behind `sudo -n --` (and `env NAME=value...`, since sudo resets the
+// environment) for sudo commands. Without sudo, `env` is added to the
+// inherited environment instead.
+std::vector<std::string> local_command_argv(const CommandSpec& command);
+
+}  // namespace pcs

@@ -1,0 +1,52 @@
+// The target machine's executor: every command is an exec channel on the
+// sync's one SSH connection (SshConnection), files move over SFTP on it.
+//
+// Each command runs as `printf 'pcs-pgid %d\n' $$ >&2; exec ARGV` through
+// the remote user's login shell. sshd makes every session's process a
+// process-group leader, so that first stderr line (removed before anyone
+// sees it) tells us the process group to signal on cancel or timeout.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "executor.hpp"
+#include "ssh_connection.hpp"
+
+namespace pcs {
+
+// The line a remote command runs: argv quoted for the remote shell, cwd, env,
+// sudo and the process-group marker. Exposed for tests.
+std::string remote_command_line(const CommandSpec& command);
+
+class RemoteExecutor : public Executor {
+ public:
+  explicit RemoteExecutor(std::shared_ptr<SshConnection> connection);
+  ~RemoteExecutor() override;
+
+  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
+  void terminate_all(std::chrono::milliseconds grace) override;
+  std::string label() const override { return connection_->label(); }
+
+  // Copies a local file to `remote_path` (via a temporary name, then renamed).
+  pcs_status send_file(const std::string& local_path, const std::string& remote_path, uint32_t flags,
+                       const CancelToken& cancel, std::string& error);
+  // Copies `remote_path` to a local file (via a temporary name, then renamed).
+  pcs_status get_file(const std::string& remote_path, const std::string& local_path, uint32_t flags,
+                      const CancelToken& cancel, std::string& error);
+
+  // Signals a remote process group (used by Process::terminate).
+  void kill_group(long pgid, bool sudo, std::chrono::milliseconds grace);
+
+  SshConnection& connection() { return *connection_; }
+
+ private:
+  class RemoteProcess;
+  std::shared_ptr<SshConnection> connection_;
+  std::mutex mu_;
+  std::vector<RemoteProcess*> live_;
+};
+
+}  // namespace pcs
