@@ -2,6 +2,9 @@
 // `desktop` (tests/sandbox), reached as its test user over one connection.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,6 +274,28 @@ TEST_CASE("connection errors each say what to check") {
   auto r6 = pcs::ssh_connect(wrong_key);
   CHECK(r6.failure == pcs::SshFailure::AuthFailed);
   CHECK_THAT(r6.error, Catch::Contains("authentication as pcsuser@") && Catch::Contains("authorized_keys"));
+}
+
+TEST_CASE("a server that never answers: a timeout that says what to check") {
+  // A socket that listens but never accepts: TCP connects, no SSH banner comes.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto o = SandboxEnv::get().ssh("desktop");
+  o.destination = "pcsuser@127.0.0.1";
+  o.port = ntohs(addr.sin_port);
+  o.connect_timeout = 2s;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = pcs::ssh_connect(o);
+  ::close(fd);
+  CHECK(r.failure == pcs::SshFailure::Timeout);
+  CHECK_THAT(r.error, Catch::Contains("no answer from pcsuser@127.0.0.1") && Catch::Contains("reachable"));
+  CHECK(std::chrono::steady_clock::now() - t0 < 6s);
 }
 
 TEST_CASE("a dropped connection fails the call in flight, naming the host") {
