@@ -2,11 +2,21 @@
 //
 // Each command runs in its own process group (so terminating it reaches its
 // children too), with stdin, stdout and stderr on pipes and every other file
-// descriptor closed. A command that cannot be started (program not found or
-// not executable, working directory missing) is a start failure: start()
-// returns nullptr and run() PCS_ERR_IO, with a message naming the command and
-// this machine's label. Details of the process handling: local_process.hpp,
-// process_group.hpp.
+// descriptor closed. A command that cannot run ends as it would in a shell,
+// and as it does on the target: exit 127 when the program is not found, 126
+// when it is not executable or the working directory is missing, with the
+// reason on stderr. start() returns nullptr (and run() PCS_ERR_IO, with a
+// message naming the command and this machine's label) only when no process
+// can be made at all (bad environment entry, out of resources, cancelled).
+//
+// Writing to a process that closed its stdin or exited is PCS_ERR_IO: SIGPIPE
+// is blocked on the writing thread during write() and a SIGPIPE it raised is
+// consumed; the process-wide SIGPIPE disposition is left alone. Children start
+// with default signal dispositions and an empty signal mask.
+//
+// Details: local_process.hpp (the I/O), process_group.hpp (signalling,
+// reaping, and the one background thread that sends late SIGKILLs and reaps
+// children whose Process was destroyed first).
 #pragma once
 
 #include <memory>
@@ -27,8 +37,7 @@ class LocalExecutor : public Executor {
   explicit LocalExecutor(std::string label);
   ~LocalExecutor() override;
 
-  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel,
-                                 std::string& error) override;
+  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
   void terminate_all(std::chrono::milliseconds grace) override;
   std::string label() const override { return label_; }
 

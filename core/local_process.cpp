@@ -105,9 +105,7 @@ LocalProcess::~LocalProcess() {
   }
 }
 
-std::string LocalProcess::what(const std::string& problem) const {
-  return label_ + ": `" + display_ + "` " + problem;
-}
+std::string LocalProcess::what(const std::string& problem) const { return label_ + ": `" + display_ + "` " + problem; }
 
 template <class Done>
 LocalProcess::Pumped LocalProcess::pump(Done done, std::optional<Clock::time_point> until) {
@@ -132,7 +130,13 @@ LocalProcess::Pumped LocalProcess::pump(Done done, std::optional<Clock::time_poi
       in_.close(ec);
       continue;
     }
-    if (until && now >= *until) return Pumped::call_timeout;
+    if (until && now >= *until) {  // out of time: still take in what is ready right now
+      for (int round = 0; round < 64 && !done(); ++round) {
+        arm();
+        if (io_.poll() == 0) break;
+      }
+      return done() ? Pumped::done : Pumped::call_timeout;
+    }
     arm();
     std::optional<Clock::time_point> next = until;
     auto sooner = [&](Clock::time_point t) {
@@ -166,12 +170,11 @@ void LocalProcess::arm() {
   }
   if (wdata_ && !wpending_ && !werror_ && wdone_ < wsize_ && in_.is_open()) {
     wpending_ = true;
-    in_.async_write_some(asio::buffer(wdata_ + wdone_, wsize_ - wdone_),
-                         [this](const error_code& ec, std::size_t n) {
-                           wpending_ = false;
-                           wdone_ += n;
-                           if (ec) werror_ = ec;
-                         });
+    in_.async_write_some(asio::buffer(wdata_ + wdone_, wsize_ - wdone_), [this](const error_code& ec, std::size_t n) {
+      wpending_ = false;
+      wdone_ += n;
+      if (ec) werror_ = ec;
+    });
   }
 }
 
@@ -192,7 +195,8 @@ void LocalProcess::end_stream(Stream& s) {
 }
 
 void LocalProcess::on_exit_signalled() {
-  if (group_->reap(false)) exited_at_ = Clock::now();
+  group_->reap(true);  // the pidfd is readable: the leader has exited, this does not block
+  exited_at_ = Clock::now();
 }
 
 bool LocalProcess::has_event(const Stream& s, int mode) const {
@@ -243,10 +247,13 @@ pcs_status LocalProcess::read(int mode, std::chrono::milliseconds timeout, Outpu
     std::optional<Clock::time_point> until;
     if (timeout.count() >= 0) until = Clock::now() + timeout;
     switch (pump([&] { return pick(mode) || (out_.ended() && err_.ended()); }, until)) {
-      case Pumped::cancelled: return PCS_ERR_CANCELLED;
+      case Pumped::cancelled:
+        return PCS_ERR_CANCELLED;
       case Pumped::call_timeout:
-      case Pumped::command_timeout: return PCS_ERR_TIMEOUT;
-      case Pumped::done: break;
+      case Pumped::command_timeout:
+        return PCS_ERR_TIMEOUT;
+      case Pumped::done:
+        break;
     }
     Stream* s = pick(mode);
     if (!s) return PCS_END_OF_STREAM;
@@ -321,8 +328,8 @@ pcs_status LocalProcess::wait(std::chrono::milliseconds timeout, ExecResult& res
       result.error = what("was cancelled");
     } else if (timed_out_) {
       result.status = PCS_ERR_TIMEOUT;
-      result.error = what("timed out after " + std::to_string(timeout_.count()) +
-                          " ms; its process group was terminated");
+      result.error =
+          what("timed out after " + std::to_string(timeout_.count()) + " ms; its process group was terminated");
     } else if (exit.reaped && !exit.known) {
       result.status = PCS_ERR_IO;
       result.error = what("ended, but its exit status could not be collected");

@@ -23,7 +23,7 @@
 
 namespace pcs::local {
 
-inline constexpr std::size_t kMaxLine = std::size_t{1} << 20;   // longer lines come in pieces
+inline constexpr std::size_t kMaxLine = std::size_t{1} << 20;    // longer lines come in pieces
 inline constexpr std::size_t kMaxChunk = std::size_t{64} << 10;  // PCS_READ_CHUNK
 inline constexpr std::chrono::milliseconds kCancelGrace{500};    // SIGTERM -> SIGKILL on cancel
 inline constexpr std::chrono::milliseconds kTimeoutGrace{1000};  // ... on a command timeout / release
@@ -55,8 +55,8 @@ class LocalProcess final : public Process {
     boost::asio::posix::stream_descriptor sd;
     int id;
     std::string buf;
-    std::size_t head = 0;     // buf[head..] is unread
-    std::uint64_t base = 0;   // stream offset of buf[0]
+    std::size_t head = 0;                                          // buf[head..] is unread
+    std::uint64_t base = 0;                                        // stream offset of buf[0]
     std::deque<std::pair<std::uint64_t, std::uint64_t>> arrivals;  // (end offset, sequence)
     bool eof = false;
     bool pending = false;
@@ -76,7 +76,7 @@ class LocalProcess final : public Process {
   bool has_event(const Stream& s, int mode) const;
   Stream* pick(int mode);
   std::string take(Stream& s, int mode);
-  std::uint64_t oldest(Stream& s) const;
+  std::uint64_t oldest(const Stream& s) const;
   std::string what(const std::string& problem) const;
 
   std::shared_ptr<ChildGroup> group_;

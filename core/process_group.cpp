@@ -60,11 +60,10 @@ class Reaper {
         group->reap(true);
         return;
       }
-      fd->async_wait(asio::posix::descriptor_base::wait_read,
-                     [fd, group](const boost::system::error_code& ec) {
-                       if (ec) group->kill_now();
-                       group->reap(true);
-                     });
+      fd->async_wait(asio::posix::descriptor_base::wait_read, [fd, group](const boost::system::error_code& ec) {
+        if (ec) group->kill_now();
+        group->reap(true);
+      });
     });
   }
 
