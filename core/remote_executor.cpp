@@ -184,6 +184,14 @@ class RemoteExecutor::RemoteProcess : public Process {
     long pgid;
     {
       std::unique_lock lock(state_->mu);
+      if (!state_->exec_sent && !state_->done) {
+        // Still queued or opening: give it up at once; nothing runs yet.
+        state_->abandon = true;
+        terminated_ = true;
+        lock.unlock();
+        owner_.connection_->poke();
+        return;
+      }
       // The marker is the first thing the command prints; wait briefly for it.
       auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
       while (!marker_seen_ && !state_->done && state_->failure.empty()) {

@@ -27,7 +27,8 @@ struct SshChannelState {
   std::string in;
   bool close_stdin = false;
 
-  bool started = false;  // the exec request succeeded
+  bool exec_sent = false;  // the exec request went out: the command may be running
+  bool started = false;    // the exec request succeeded
   bool done = false;     // the channel is closed: nothing more will change
   bool have_exit_status = false;
   int exit_status = -1;

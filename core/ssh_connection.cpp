@@ -28,7 +28,10 @@ struct SshConnection::Active {
   ~Active() {
     if (channel) {
       ssh_remove_channel_callbacks(channel, &callbacks);
-      ssh_channel_close(channel);
+      // libssh 0.10 sends CLOSE for remote channel 0 when asked to close a
+      // channel that never opened (killing whatever runs there): only an open
+      // channel is closed; ssh_channel_free alone is safe for the others.
+      if (ssh_channel_is_open(channel)) ssh_channel_close(channel);
       ssh_channel_free(channel);
     }
   }
@@ -195,9 +198,18 @@ void SshConnection::loop() {
         last_refusal = now;
       }
       while (!queued_.empty() && open_count_ < limit_) {
-        auto a = std::make_unique<Active>();
-        a->state = queued_.front();
+        auto state = queued_.front();
         queued_.pop_front();
+        {
+          std::lock_guard state_lock(state->mu);
+          if (state->abandon) {  // given up before it started: nothing to open
+            state->done = true;
+            state->changed.notify_all();
+            continue;
+          }
+        }
+        auto a = std::make_unique<Active>();
+        a->state = std::move(state);
         a->channel = ssh_channel_new(s);
         ssh_callbacks_init(&a->callbacks);
         a->callbacks.userdata = a.get();
@@ -210,7 +222,7 @@ void SshConnection::loop() {
     }
 
     int opened = 0;  // channels the server has accepted
-    for (const auto& a : active) opened += a->phase != Active::Phase::Opening ? 1 : 0;
+    for (const auto& a : active) opened += ssh_channel_is_open(a->channel) ? 1 : 0;
     bool busy = false;  // something is waiting on a reply: poll again soon
     for (std::size_t i = 0; i < active.size();) {
       Active& a = *active[i];
@@ -223,7 +235,8 @@ void SshConnection::loop() {
       if (abandon) {
         finish(a, "");
         remove = true;
-      } else if (a.phase == Active::Phase::Opening) {
+      }
+      if (!remove && a.phase == Active::Phase::Opening) {
         int rc = ssh_channel_open_session(a.channel);
         if (rc == SSH_AGAIN) {
           busy = true;
@@ -249,7 +262,12 @@ void SshConnection::loop() {
           finish(a, fmt::format("{}: cannot open an SSH channel: {}", label_, ssh_get_error(s)));
           remove = true;
         }
-      } else if (a.phase == Active::Phase::Exec) {
+      }
+      if (!remove && a.phase == Active::Phase::Exec) {
+        {
+          std::lock_guard lock(a.state->mu);
+          a.state->exec_sent = true;
+        }
         int rc = ssh_channel_request_exec(a.channel, a.state->command.c_str());
         if (rc == SSH_AGAIN) {
           busy = true;
@@ -262,7 +280,7 @@ void SshConnection::loop() {
           finish(a, fmt::format("{}: the command was refused: {}", label_, ssh_get_error(s)));
           remove = true;
         }
-      } else {
+      } else if (!remove && a.phase == Active::Phase::Running) {
         char buf[kReadChunk];
         bool changed = false;
         bool error = false;

@@ -74,7 +74,9 @@ class SshConnection {
   bool stopping_ = false;
 
   std::atomic<int> open_count_{0};
-  std::atomic<int> limit_{64};
+  // OpenSSH's default MaxSessions is 10; one is left for kill and keepalive
+  // requests. Refusals lower it, waiting work probes it upward.
+  std::atomic<int> limit_{9};
   int wake_fd_ = -1;
   std::thread thread_;
 };

@@ -166,6 +166,35 @@ TEST_CASE("16 commands at once on one connection (sshd allows 10 sessions)") {
   CHECK(desktop().connection().channel_limit() >= 4);  // adapted to MaxSessions, not collapsed
 }
 
+TEST_CASE("a queued command that times out or is cancelled returns at once and harms no other") {
+  pcs::RemoteExecutor own(connect_desktop());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 10; ++i)
+    threads.emplace_back([&] {
+      if (own.run(shell("sleep 1.5"), {}).success()) ++ok;
+    });
+  std::this_thread::sleep_for(300ms);  // the server's sessions are now taken
+  auto queued = shell("echo never");
+  queued.timeout = 100ms;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = own.run(queued, {});
+  CHECK(r.status == PCS_ERR_TIMEOUT);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  pcs::CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    cancel.cancel();
+  });
+  t0 = std::chrono::steady_clock::now();
+  CHECK(own.run(shell("echo never"), cancel).status == PCS_ERR_CANCELLED);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  canceller.join();
+  for (auto& t : threads) t.join();
+  CHECK(ok == 10);  // giving up queued channels never touches running ones
+  CHECK(own.run(argv({"true"}), {}).success());
+}
+
 TEST_CASE("background process: lines from both streams, then the exit") {
   std::string error;
   auto p = desktop().start(shell("echo one; echo two >&2; sleep 0.2; printf three"), {}, error);
