@@ -210,7 +210,7 @@ TEST_CASE("background process: lines from both streams, then the exit") {
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("SFTP: send keeps content and mode, creates parents, get brings it back") {
+TEST_CASE("file transfer: send keeps content and mode, creates parents, get (SFTP) brings it back") {
   TempDir dir;
   auto local = dir / "payload.bin";
   std::string content;
@@ -236,7 +236,30 @@ TEST_CASE("SFTP: send keeps content and mode, creates parents, get brings it bac
   CHECK((sb.st_mode & 07777) == 0750);
 }
 
-TEST_CASE("SFTP to an unwritable path fails clearly and leaves nothing") {
+TEST_CASE("file transfer cancelled mid-way leaves no temporary file") {
+  TempDir dir;
+  auto local = dir / "big.bin";
+  {
+    std::ofstream out(local, std::ios::binary);
+    std::string block(1 << 20, 'b');
+    for (int i = 0; i < 200; ++i) out << block;
+  }
+  desktop().run(argv({"rm", "-rf", "/tmp/pcs-send-cancel"}), {});
+  desktop().run(argv({"mkdir", "/tmp/pcs-send-cancel"}), {});
+  pcs::CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    cancel.cancel();
+  });
+  std::string error;
+  auto s = desktop().send_file(local, "/tmp/pcs-send-cancel/big.bin", 0, cancel, error);
+  canceller.join();
+  CHECK(s == PCS_ERR_CANCELLED);
+  std::this_thread::sleep_for(700ms);
+  CHECK(desktop().run(argv({"ls", "-A", "/tmp/pcs-send-cancel"}), {}).out == "");
+}
+
+TEST_CASE("file transfer to an unwritable path fails clearly and leaves nothing") {
   TempDir dir;
   auto local = dir / "f";
   std::ofstream(local) << "x";
