@@ -124,7 +124,8 @@ class Checker {
       Checker* self;
       const PluginInfo* plugin;
     } data{this, &plugin};
-    pcs_config_error_sink sink{sizeof(pcs_config_error_sink), &data, [](void* p, const char* key_path, const char* message) {
+    pcs_config_error_sink sink{sizeof(pcs_config_error_sink), &data,
+                               [](void* p, const char* key_path, const char* message) {
                                  auto* d = static_cast<Sink*>(p);
                                  KeyPath path{d->plugin->name};
                                  std::string rest = key_path ? key_path : "";
@@ -161,7 +162,8 @@ const nlohmann::json& host_config_schema() {
             {"description", "Log floors and retention"},
             {"default", nlohmann::json::object()},
             {"properties",
-             {{"file", {{"enum", levels}, {"default", "DEBUG"}, {"description", "Lowest level written to the log file"}}},
+             {{"file",
+               {{"enum", levels}, {"default", "DEBUG"}, {"description", "Lowest level written to the log file"}}},
               {"tui", {{"enum", levels}, {"default", "INFO"}, {"description", "Lowest level shown in the terminal"}}},
               {"keep_logs",
                {{"type", "integer"},

@@ -24,10 +24,12 @@ void comment(std::string& out, const std::string& indent, const std::string& tex
 std::string type_hint(const nlohmann::json& schema) {
   if (schema.contains("enum")) {
     std::string s;
-    for (const auto& v : schema["enum"]) s += (s.empty() ? "" : " | ") + (v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& v : schema["enum"])
+      s += (s.empty() ? "" : " | ") + (v.is_string() ? v.get<std::string>() : v.dump());
     return s;
   }
-  if (schema.contains("type")) return schema["type"].is_string() ? schema["type"].get<std::string>() : schema["type"].dump();
+  if (schema.contains("type"))
+    return schema["type"].is_string() ? schema["type"].get<std::string>() : schema["type"].dump();
   return "value";
 }
 
@@ -65,7 +67,8 @@ std::string default_config_yaml(const PluginSet& plugins) {
     if (p.required) required += (required.empty() ? "" : ", ") + p.name;
   out += "\n";
   comment(out, "", host["sync_jobs"]["description"].get<std::string>() + ".");
-  comment(out, "", "Required jobs always run and are not listed: " + (required.empty() ? "(none installed)" : required) + ".");
+  comment(out, "",
+          "Required jobs always run and are not listed: " + (required.empty() ? "(none installed)" : required) + ".");
   bool any_sync = false;
   for (const auto& p : plugins.plugins) any_sync = any_sync || !p.required;
   out += any_sync ? "sync_jobs:\n" : "sync_jobs: {}\n";

@@ -20,10 +20,10 @@ namespace pcs {
 
 // An owned copy of a pcs_command.
 struct CommandSpec {
-  std::vector<std::string> argv;  // argv form, or
-  std::string shell;              // shell form (/bin/sh -c) when argv is empty
-  std::vector<std::string> env;   // "NAME=value", added to the environment
-  std::string cwd;                // empty: the user's home directory
+  std::vector<std::string> argv;         // argv form, or
+  std::string shell;                     // shell form (/bin/sh -c) when argv is empty
+  std::vector<std::string> env;          // "NAME=value", added to the environment
+  std::string cwd;                       // empty: the user's home directory
   std::chrono::milliseconds timeout{0};  // 0: none
   bool sudo = false;
   bool login_shell = false;
@@ -75,8 +75,7 @@ class Executor {
  public:
   virtual ~Executor() = default;
   // Starts a command in the background. nullptr on failure, with `error` set.
-  virtual std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel,
-                                         std::string& error) = 0;
+  virtual std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) = 0;
   // Runs a command to its end: start, feed stdin_data, collect output, wait.
   virtual ExecResult run(const CommandSpec& command, const CancelToken& cancel);
   // Ends every process this executor started that still runs.

@@ -10,8 +10,7 @@ namespace pcs {
 
 std::optional<std::string> untrusted_reason(const std::filesystem::path& path, uid_t uid) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) return fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno));
   if (st.st_uid != 0 && st.st_uid != uid)
     return fmt::format("{} is owned by uid {}, neither root nor you (uid {}): chown it to root or to yourself",
                        path.string(), st.st_uid, uid);

@@ -47,8 +47,10 @@ struct JobHostCalls {
   }
 
   static const char* invalid(const pcs_command* c) {
-    if (c == nullptr || c->struct_size < offsetof(pcs_command, stdin_size) + sizeof(size_t)) return "command struct too short";
-    if ((c->argv == nullptr || c->argv[0] == nullptr) && c->shell == nullptr) return "command has neither argv nor shell";
+    if (c == nullptr || c->struct_size < offsetof(pcs_command, stdin_size) + sizeof(size_t))
+      return "command struct too short";
+    if ((c->argv == nullptr || c->argv[0] == nullptr) && c->shell == nullptr)
+      return "command has neither argv nor shell";
     if (c->machine != PCS_MACHINE_SOURCE && c->machine != PCS_MACHINE_TARGET) return "unknown machine";
     return nullptr;
   }
@@ -157,8 +159,9 @@ struct JobHostCalls {
       t->error = t_last_error.c_str();
       return PCS_ERR_UNSUPPORTED;
     }
-    pcs_status s = send ? j.services_.target->send_file(t->source_path, t->target_path, t->flags, j.cancel_, t_last_error)
-                        : j.services_.target->get_file(t->target_path, t->source_path, t->flags, j.cancel_, t_last_error);
+    pcs_status s =
+        send ? j.services_.target->send_file(t->source_path, t->target_path, t->flags, j.cancel_, t_last_error)
+             : j.services_.target->get_file(t->target_path, t->source_path, t->flags, j.cancel_, t_last_error);
     if (s != PCS_OK) t->error = t_last_error.c_str();
     return s;
   }
@@ -179,11 +182,12 @@ struct JobHostCalls {
       p.status = c.status = s;
       p.error = c.error = fmt::format("job {}: invalid pipe command or machine without a connection", j.job_);
     } else {
-      s = pipe_between(*pe, CommandSpec::from(*producer), *ce, CommandSpec::from(*consumer), j.cancel_,
-                       [&](uint64_t n) {
-                         if (on_bytes) on_bytes(user, n);
-                       },
-                       moved, p, c);
+      s = pipe_between(
+          *pe, CommandSpec::from(*producer), *ce, CommandSpec::from(*consumer), j.cancel_,
+          [&](uint64_t n) {
+            if (on_bytes) on_bytes(user, n);
+          },
+          moved, p, c);
     }
     if (bytes) *bytes = moved;
     fill_result(pr, std::move(p));

@@ -25,10 +25,10 @@ struct SessionFacts {
 };
 
 struct JobServices {
-  Executor* source = nullptr;          // required
-  RemoteExecutor* target = nullptr;    // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
-  std::function<void(const std::string& job, const pcs_log_record&)> log;        // must not block
-  std::function<void(const std::string& job, const pcs_progress&)> progress;     // must not block
+  Executor* source = nullptr;        // required
+  RemoteExecutor* target = nullptr;  // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
+  std::function<void(const std::string& job, const pcs_log_record&)> log;     // must not block
+  std::function<void(const std::string& job, const pcs_progress&)> progress;  // must not block
   // Returns the chosen index, or -1 when there is no terminal.
   std::function<int(const std::string& job, const pcs_question&)> ask;
 };

@@ -136,12 +136,14 @@ std::string explain(const nlohmann::json& schema_root, const nlohmann::json& ins
     return fmt::format("expected {}, found {}", type_list((*sub)["type"]), found);
   if (description.find("enum values") != std::string::npos && sub && sub->contains("enum")) {
     std::string choices;
-    for (const auto& v : (*sub)["enum"]) choices += (choices.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& v : (*sub)["enum"])
+      choices += (choices.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.dump());
     return fmt::format("expected one of {}; found {}", choices, found);
   }
   if ((description.find("regex pattern") != std::string::npos ||
        description.find("'pattern' constraint") != std::string::npos) &&  // valijson 1.0's wording
-      sub && sub->contains("pattern"))
+      sub &&
+      sub->contains("pattern"))
     return fmt::format("expected a string matching {}, found {}", (*sub)["pattern"].dump(), found);
   std::string text = description;
   if (!text.empty() && text.back() == '.') text.pop_back();
@@ -176,8 +178,8 @@ std::optional<std::string> bad_regex(const nlohmann::json& node, KeyPath& path, 
                            nlohmann::json(pattern).dump(), e.what());
       }
     }
-    bool children_are_names = !names && (key == "properties" || key == "patternProperties" ||
-                                         key == "definitions" || key == "dependencies");
+    bool children_are_names =
+        !names && (key == "properties" || key == "patternProperties" || key == "definitions" || key == "dependencies");
     if (auto problem = bad_regex(value, path, children_are_names)) return problem;
     path.pop_back();
   }
@@ -199,15 +201,23 @@ std::string describe_value(const nlohmann::json& v) {
   std::string text = v.dump();
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   switch (v.type()) {
-    case nlohmann::json::value_t::string: return "string " + text;
-    case nlohmann::json::value_t::boolean: return "boolean " + text;
+    case nlohmann::json::value_t::string:
+      return "string " + text;
+    case nlohmann::json::value_t::boolean:
+      return "boolean " + text;
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return "integer " + text;
-    case nlohmann::json::value_t::number_float: return "number " + text;
-    case nlohmann::json::value_t::null: return "null (an empty value)";
-    case nlohmann::json::value_t::array: return "a list";
-    case nlohmann::json::value_t::object: return "a mapping";
-    default: return text;
+    case nlohmann::json::value_t::number_unsigned:
+      return "integer " + text;
+    case nlohmann::json::value_t::number_float:
+      return "number " + text;
+    case nlohmann::json::value_t::null:
+      return "null (an empty value)";
+    case nlohmann::json::value_t::array:
+      return "a list";
+    case nlohmann::json::value_t::object:
+      return "a mapping";
+    default:
+      return text;
   }
 }
 

@@ -212,8 +212,10 @@ std::unique_ptr<Process> LocalExecutor::start(const CommandSpec& command, const 
       cwd = "/";
     };
     struct stat st {};
-    int cwd_err = ::stat(cwd.c_str(), &st) != 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR
-                                                      : ::access(cwd.c_str(), X_OK) != 0 ? errno : 0;
+    int cwd_err = ::stat(cwd.c_str(), &st) != 0      ? errno
+                  : !S_ISDIR(st.st_mode)             ? ENOTDIR
+                  : ::access(cwd.c_str(), X_OK) != 0 ? errno
+                                                     : 0;
     if (cwd_err != 0) {
       stand_in("cd: " + cwd + ": " + errno_text(cwd_err), 126);
     } else {
@@ -222,8 +224,10 @@ std::unique_ptr<Process> LocalExecutor::start(const CommandSpec& command, const 
       program = find_program(argv[0], path_var.empty() ? "/bin:/usr/bin" : path_var, cwd, err);
       if (program.empty()) {
         bool bare = argv[0].find('/') == std::string::npos;
-        if (err == ENOENT) stand_in(argv[0] + ": " + (bare ? "command not found" : "No such file or directory"), 127);
-        else stand_in(argv[0] + ": " + errno_text(err), 126);
+        if (err == ENOENT)
+          stand_in(argv[0] + ": " + (bare ? "command not found" : "No such file or directory"), 127);
+        else
+          stand_in(argv[0] + ": " + errno_text(err), 126);
       }
     }
 

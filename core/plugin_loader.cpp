@@ -44,9 +44,10 @@ std::string check_table(const pcs_plugin* t, PluginInfo& out) {
     return fmt::format("its plugin table is {} bytes, shorter than ABI 1.0's {} bytes", t->struct_size,
                        kPluginTableV1Size);
   if (t->abi_major != PCS_ABI_VERSION_MAJOR)
-    return fmt::format("it was built for plugin ABI {}.{}, this pc-switcher speaks ABI {}.{}: rebuild it against "
-                       "this pc-switcher's SDK",
-                       t->abi_major, t->abi_minor, PCS_ABI_VERSION_MAJOR, PCS_ABI_VERSION_MINOR);
+    return fmt::format(
+        "it was built for plugin ABI {}.{}, this pc-switcher speaks ABI {}.{}: rebuild it against "
+        "this pc-switcher's SDK",
+        t->abi_major, t->abi_minor, PCS_ABI_VERSION_MAJOR, PCS_ABI_VERSION_MINOR);
   if (t->abi_minor > PCS_ABI_VERSION_MINOR)
     return fmt::format("it needs plugin ABI {}.{}, newer than this pc-switcher's {}.{}: update pc-switcher",
                        t->abi_major, t->abi_minor, PCS_ABI_VERSION_MAJOR, PCS_ABI_VERSION_MINOR);
@@ -71,7 +72,9 @@ std::string check_table(const pcs_plugin* t, PluginInfo& out) {
     return fmt::format("job '{}': a {} job must be required (PCS_JOB_FLAG_REQUIRED)", d->name, kind_name(d->kind));
   if (d->version == nullptr || d->description == nullptr || d->config_schema == nullptr)
     return fmt::format("job '{}': its descriptor lacks {}", d->name,
-                       d->version == nullptr ? "a version" : d->description == nullptr ? "a description" : "a config schema");
+                       d->version == nullptr       ? "a version"
+                       : d->description == nullptr ? "a description"
+                                                   : "a config schema");
 
   out.table = t;
   out.name = d->name;
@@ -96,10 +99,14 @@ std::string check_table(const pcs_plugin* t, PluginInfo& out) {
 
 const char* kind_name(pcs_job_kind kind) {
   switch (kind) {
-    case PCS_JOB_SYSTEM: return "system";
-    case PCS_JOB_SYNC: return "sync";
-    case PCS_JOB_BACKGROUND: return "background";
-    default: return "unknown";
+    case PCS_JOB_SYSTEM:
+      return "system";
+    case PCS_JOB_SYNC:
+      return "sync";
+    case PCS_JOB_BACKGROUND:
+      return "background";
+    default:
+      return "unknown";
   }
 }
 

@@ -36,7 +36,7 @@ struct SkippedPlugin {
 };
 
 struct PluginSet {
-  std::vector<PluginInfo> plugins;   // in search order
+  std::vector<PluginInfo> plugins;  // in search order
   std::vector<SkippedPlugin> skipped;
   const PluginInfo* find(std::string_view name) const;
   std::vector<std::string> names() const;
@@ -47,8 +47,7 @@ const char* kind_name(pcs_job_kind kind);
 // Where to look, in order: each --plugin-dir, each entry of
 // PCSWITCHER_PLUGIN_PATH (colon-separated; empty entries ignored), then the
 // compiled-in default directory.
-std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::string>& cli_dirs,
-                                                      const char* env_path,
+std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::string>& cli_dirs, const char* env_path,
                                                       const std::filesystem::path& default_dir);
 
 // Loads every `*.so` in `dirs` (each directory's files in name order).

@@ -17,19 +17,19 @@ constexpr std::size_t kMaxQueuedStdin = 1024 * 1024;
 
 int signal_number(const std::string& name) {
   static constexpr std::array<std::pair<const char*, int>, 14> table{{{"HUP", 1},
-                                                                       {"INT", 2},
-                                                                       {"QUIT", 3},
-                                                                       {"ILL", 4},
-                                                                       {"TRAP", 5},
-                                                                       {"ABRT", 6},
-                                                                       {"BUS", 7},
-                                                                       {"FPE", 8},
-                                                                       {"KILL", 9},
-                                                                       {"USR1", 10},
-                                                                       {"SEGV", 11},
-                                                                       {"USR2", 12},
-                                                                       {"PIPE", 13},
-                                                                       {"TERM", 15}}};
+                                                                      {"INT", 2},
+                                                                      {"QUIT", 3},
+                                                                      {"ILL", 4},
+                                                                      {"TRAP", 5},
+                                                                      {"ABRT", 6},
+                                                                      {"BUS", 7},
+                                                                      {"FPE", 8},
+                                                                      {"KILL", 9},
+                                                                      {"USR1", 10},
+                                                                      {"SEGV", 11},
+                                                                      {"USR2", 12},
+                                                                      {"PIPE", 13},
+                                                                      {"TERM", 15}}};
   for (const auto& [n, v] : table)
     if (name == n) return v;
   return 255;
@@ -85,8 +85,8 @@ class RemoteExecutor::RemoteProcess : public Process {
   }
 
   pcs_status read(int mode, std::chrono::milliseconds timeout, OutputEvent& event) override {
-    auto until = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
-                                     : std::chrono::steady_clock::now() + timeout;
+    auto until =
+        timeout.count() < 0 ? std::chrono::steady_clock::time_point::max() : std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(state_->mu);
     while (true) {
       take_marker();
@@ -112,7 +112,8 @@ class RemoteExecutor::RemoteProcess : public Process {
       }
       if (at_end) return PCS_END_OF_STREAM;
       auto wake = std::min(until, deadline_);
-      if (state_->changed.wait_until(lock, wake) == std::cv_status::timeout && std::chrono::steady_clock::now() >= until)
+      if (state_->changed.wait_until(lock, wake) == std::cv_status::timeout &&
+          std::chrono::steady_clock::now() >= until)
         return PCS_ERR_TIMEOUT;
     }
   }
@@ -138,8 +139,8 @@ class RemoteExecutor::RemoteProcess : public Process {
   }
 
   pcs_status wait(std::chrono::milliseconds timeout, ExecResult& result) override {
-    auto until = timeout.count() < 0 ? std::chrono::steady_clock::time_point::max()
-                                     : std::chrono::steady_clock::now() + timeout;
+    auto until =
+        timeout.count() < 0 ? std::chrono::steady_clock::time_point::max() : std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(state_->mu);
     while (true) {
       take_marker();
@@ -152,9 +153,8 @@ class RemoteExecutor::RemoteProcess : public Process {
       if (s == PCS_OK && state_->done) break;
       if (s != PCS_OK) {
         result.status = s;
-        result.error = s == PCS_ERR_TIMEOUT
-                           ? fmt::format("{}: `{}` timed out and was killed", owner_.label(), display_)
-                           : fmt::format("{}: `{}` was cancelled", owner_.label(), display_);
+        result.error = s == PCS_ERR_TIMEOUT ? fmt::format("{}: `{}` timed out and was killed", owner_.label(), display_)
+                                            : fmt::format("{}: `{}` was cancelled", owner_.label(), display_);
         return s;
       }
       if (std::chrono::steady_clock::now() >= until) {
@@ -164,7 +164,8 @@ class RemoteExecutor::RemoteProcess : public Process {
       }
       state_->changed.wait_until(lock, std::min(until, deadline_));
     }
-    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_);
+    result.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_);
     if (!state_->exit_signal.empty()) {
       result.exit_code = -1;
       result.signal = signal_number(state_->exit_signal);
@@ -222,8 +223,10 @@ class RemoteExecutor::RemoteProcess : public Process {
   // process group first), else PCS_OK. Caller holds `lock` on mu.
   pcs_status interrupted(std::unique_lock<std::mutex>& lock) {
     pcs_status s = PCS_OK;
-    if (cancel_.cancelled()) s = PCS_ERR_CANCELLED;
-    else if (std::chrono::steady_clock::now() >= deadline_) s = PCS_ERR_TIMEOUT;
+    if (cancel_.cancelled())
+      s = PCS_ERR_CANCELLED;
+    else if (std::chrono::steady_clock::now() >= deadline_)
+      s = PCS_ERR_TIMEOUT;
     if (s == PCS_OK) return s;
     lock.unlock();
     terminate(std::chrono::milliseconds(s == PCS_ERR_CANCELLED ? 500 : 1000));
@@ -258,7 +261,8 @@ std::unique_ptr<Process> RemoteExecutor::start(const CommandSpec& command, const
     error = fmt::format("{} (cannot run `{}`)", failure, command.display());
     return nullptr;
   }
-  auto process = std::make_unique<RemoteProcess>(*this, connection_->exec(remote_command_line(command)), command, cancel);
+  auto process =
+      std::make_unique<RemoteProcess>(*this, connection_->exec(remote_command_line(command)), command, cancel);
   std::lock_guard lock(mu_);
   live_.push_back(process.get());
   return process;

@@ -32,7 +32,6 @@ std::string temp_name(const std::string& path) {
   return fmt::format("{}.pcs-tmp-{:08x}", path, rd());
 }
 
-
 // An SFTP session whose every call runs on the connection's I/O thread.
 class SftpSteps {
  public:
@@ -53,7 +52,8 @@ class SftpSteps {
         return;
       }
       file_ = sftp_open(sftp_, path.c_str(), flags, mode);
-      if (!file_) error = fmt::format("cannot open {}: {} (SFTP error {})", path, ssh_get_error(s), sftp_get_error(sftp_));
+      if (!file_)
+        error = fmt::format("cannot open {}: {} (SFTP error {})", path, ssh_get_error(s), sftp_get_error(sftp_));
       ok = file_ != nullptr;
     });
     return ok && error.empty();
@@ -93,16 +93,22 @@ pcs_status RemoteExecutor::send_file(const std::string& local_path, const std::s
   // stream does not (~320 MB/s). Same connection, same temporary-name-then-
   // rename promise; the remote shell removes the temporary file on any failure.
   CommandSpec receive;
-  receive.argv = {"sh", "-c",
-                  "trap 'rm -f -- \"$2\"' EXIT; trap 'exit 143' TERM INT HUP; "
-                  "if [ \"$4\" = 1 ]; then mkdir -p -- \"$(dirname -- \"$1\")\" || exit 1; fi; "
-                  "(umask 077 && cat > \"$2\") || exit 1; "
-                  // A stream cut short (cancel, lost connection) also ends in EOF:
-                  // only the whole file is moved into place.
-                  "[ \"$(wc -c < \"$2\")\" -eq \"$5\" ] || { echo \"received $(wc -c < \"$2\") of $5 bytes\" >&2; exit 1; }; "
-                  "chmod \"$3\" \"$2\" && mv -f -- \"$2\" \"$1\" && trap - EXIT",
-                  "sh", remote_path, tmp, fmt::format("{:o}", mode), (flags & PCS_TRANSFER_MKDIRS) ? "1" : "0",
-                  std::to_string(st.st_size)};
+  receive.argv = {
+      "sh",
+      "-c",
+      "trap 'rm -f -- \"$2\"' EXIT; trap 'exit 143' TERM INT HUP; "
+      "if [ \"$4\" = 1 ]; then mkdir -p -- \"$(dirname -- \"$1\")\" || exit 1; fi; "
+      "(umask 077 && cat > \"$2\") || exit 1; "
+      // A stream cut short (cancel, lost connection) also ends in EOF:
+      // only the whole file is moved into place.
+      "[ \"$(wc -c < \"$2\")\" -eq \"$5\" ] || { echo \"received $(wc -c < \"$2\") of $5 bytes\" >&2; exit 1; }; "
+      "chmod \"$3\" \"$2\" && mv -f -- \"$2\" \"$1\" && trap - EXIT",
+      "sh",
+      remote_path,
+      tmp,
+      fmt::format("{:o}", mode),
+      (flags & PCS_TRANSFER_MKDIRS) ? "1" : "0",
+      std::to_string(st.st_size)};
   std::string start_error;
   auto process = start(receive, cancel, start_error);
   if (!process) {

@@ -29,7 +29,7 @@ struct SshChannelState {
 
   bool exec_sent = false;  // the exec request went out: the command may be running
   bool started = false;    // the exec request succeeded
-  bool done = false;     // the channel is closed: nothing more will change
+  bool done = false;       // the channel is closed: nothing more will change
   bool have_exit_status = false;
   int exit_status = -1;
   std::string exit_signal;  // "TERM", "KILL", ... when it died of a signal

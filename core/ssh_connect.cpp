@@ -105,7 +105,8 @@ SshConnectResult ssh_connect(const SshOptions& o) {
   std::string key_type;
   std::string fp = fingerprint(s, key_type);
   switch (ssh_session_is_known_server(s)) {
-    case SSH_KNOWN_HOSTS_OK: break;
+    case SSH_KNOWN_HOSTS_OK:
+      break;
     case SSH_KNOWN_HOSTS_CHANGED:
     case SSH_KNOWN_HOSTS_OTHER:
       return fail(std::move(r), SshFailure::ChangedHostKey,

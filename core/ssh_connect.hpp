@@ -12,11 +12,11 @@ struct ssh_session_struct;
 namespace pcs {
 
 struct SshOptions {
-  std::string destination;         // "host", "user@host" or an ~/.ssh/config alias
-  std::string config_file;         // empty: ~/.ssh/config (if it exists)
-  std::string known_hosts_file;    // empty: ~/.ssh/known_hosts
-  std::string identity_file;       // added to the config's and the default keys
-  int port = 0;                    // 0: from the config, else 22
+  std::string destination;           // "host", "user@host" or an ~/.ssh/config alias
+  std::string config_file;           // empty: ~/.ssh/config (if it exists)
+  std::string known_hosts_file;      // empty: ~/.ssh/known_hosts
+  std::string identity_file;         // added to the config's and the default keys
+  int port = 0;                      // 0: from the config, else 22
   bool accept_new_host_key = false;  // like StrictHostKeyChecking=accept-new
   std::chrono::seconds connect_timeout{10};
 };
@@ -26,7 +26,16 @@ struct SshSessionDeleter {
 };
 using SshSessionPtr = std::unique_ptr<ssh_session_struct, SshSessionDeleter>;
 
-enum class SshFailure { None, NameNotResolved, ConnectionRefused, Timeout, UnknownHostKey, ChangedHostKey, AuthFailed, Other };
+enum class SshFailure {
+  None,
+  NameNotResolved,
+  ConnectionRefused,
+  Timeout,
+  UnknownHostKey,
+  ChangedHostKey,
+  AuthFailed,
+  Other
+};
 
 struct SshConnectResult {
   SshSessionPtr session;  // connected, verified and authenticated; blocking mode

@@ -119,11 +119,14 @@ void SshConnection::loop() {
   ssh_set_blocking(s, 0);
   ssh_event event = ssh_event_new();
   ssh_event_add_session(event, s);
-  ssh_event_add_fd(event, wake_fd_, POLLIN, [](socket_t fd, int, void*) -> int {
+  ssh_event_add_fd(
+      event, wake_fd_, POLLIN,
+      [](socket_t fd, int, void*) -> int {
         uint64_t v;
         [[maybe_unused]] auto n = ::read(fd, &v, sizeof v);
         return 0;
-      }, nullptr);
+      },
+      nullptr);
 
   std::vector<std::unique_ptr<Active>> active;
   auto last_keepalive = std::chrono::steady_clock::now();

@@ -63,8 +63,11 @@ class Converter {
     doc_.marks[format_path(path)] = to_mark(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined: return nullptr;
-      case YAML::NodeType::Scalar: check_quote(node); return scalar_value(node);
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        check_quote(node);
+        return scalar_value(node);
       case YAML::NodeType::Sequence: {
         nlohmann::json arr = nlohmann::json::array();
         std::size_t i = 0;
@@ -81,7 +84,8 @@ class Converter {
         auto& order = doc_.key_order[format_path(path)];
         for (const auto& kv : node) {
           if (!kv.first.IsScalar()) {
-            doc_.problems.push_back({to_mark(kv.first.Mark()), path, "a key must be a plain name, not a list or mapping"});
+            doc_.problems.push_back(
+                {to_mark(kv.first.Mark()), path, "a key must be a plain name, not a list or mapping"});
             continue;
           }
           check_quote(kv.first);
@@ -89,9 +93,9 @@ class Converter {
           path.push_back(key);
           if (!seen.insert(key).second) {
             Mark first = doc_.key_marks[format_path(path)];
-            doc_.problems.push_back({to_mark(kv.first.Mark()), path,
-                                     fmt::format("duplicate key '{}' (first at line {}); remove one of them", key,
-                                                 first.line)});
+            doc_.problems.push_back(
+                {to_mark(kv.first.Mark()), path,
+                 fmt::format("duplicate key '{}' (first at line {}); remove one of them", key, first.line)});
           } else {
             doc_.key_marks[format_path(path)] = to_mark(kv.first.Mark());
             order.push_back(key);

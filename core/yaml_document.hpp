@@ -28,11 +28,11 @@ struct YamlProblem {
 };
 
 struct YamlDocument {
-  nlohmann::json value;                            // null for an empty document
-  std::map<std::string, Mark> marks;               // format_path(path) -> where the value starts
-  std::map<std::string, Mark> key_marks;           // format_path(path) -> where its key starts
+  nlohmann::json value;                                       // null for an empty document
+  std::map<std::string, Mark> marks;                          // format_path(path) -> where the value starts
+  std::map<std::string, Mark> key_marks;                      // format_path(path) -> where its key starts
   std::map<std::string, std::vector<std::string>> key_order;  // mapping path -> keys as written
-  std::vector<YamlProblem> problems;               // syntax errors, duplicate keys, ...
+  std::vector<YamlProblem> problems;                          // syntax errors, duplicate keys, ...
 
   // Where `path` (or its nearest ancestor that exists) is written.
   Mark mark_of(const KeyPath& path) const;

@@ -40,7 +40,8 @@ std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
 PluginSet load(const CommonOptions& common, bool report_skipped) {
   PluginSet set = load_plugins(search_path(common));
   if (report_skipped)
-    for (const auto& s : set.skipped) std::cerr << fmt::format("pc-switcher: skipped plugin {}: {}\n", s.path.string(), s.reason);
+    for (const auto& s : set.skipped)
+      std::cerr << fmt::format("pc-switcher: skipped plugin {}: {}\n", s.path.string(), s.reason);
   return set;
 }
 

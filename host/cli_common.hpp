@@ -30,8 +30,7 @@ struct CommonOptions {
 };
 
 // Adds --help, --plugin-dir and (if `with_config`) --config to `desc`.
-void add_common_options(boost::program_options::options_description& desc, CommonOptions& common,
-                        bool with_config);
+void add_common_options(boost::program_options::options_description& desc, CommonOptions& common, bool with_config);
 
 // Parses `args` (the words after the command) into `desc`; unknown options
 // and stray words become UsageError.

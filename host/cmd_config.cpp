@@ -28,7 +28,8 @@ int run_config(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (words.size() != 1 || words[0] != "check")
-    throw UsageError(words.empty() ? "`config` needs a subcommand: check" : fmt::format("unknown `config` subcommand '{}'", words[0]));
+    throw UsageError(words.empty() ? "`config` needs a subcommand: check"
+                                   : fmt::format("unknown `config` subcommand '{}'", words[0]));
 
   PluginSet plugins = load(common, true);
   auto path = config_path(common);

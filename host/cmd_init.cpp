@@ -49,16 +49,17 @@ int run_init(const std::vector<std::string>& args) {
   auto path = config_path(common);
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !force) {
-    std::cerr << fmt::format("pc-switcher: {} already exists; keep it, or run `pc-switcher init --force` to replace it\n",
-                             path.string());
+    std::cerr << fmt::format(
+        "pc-switcher: {} already exists; keep it, or run `pc-switcher init --force` to replace it\n", path.string());
     return kExitError;
   }
   PluginSet plugins = load(common, true);
   std::string text = default_config_yaml(plugins);
   ConfigLoad check = load_config_text(text, path.string(), plugins);
   write_atomically(path, text);
-  std::cout << fmt::format("Wrote {} ({} plugins). Enable sync jobs under sync_jobs, then run `pc-switcher config check`.\n",
-                           path.string(), plugins.plugins.size());
+  std::cout << fmt::format(
+      "Wrote {} ({} plugins). Enable sync jobs under sync_jobs, then run `pc-switcher config check`.\n", path.string(),
+      plugins.plugins.size());
   for (const auto& issue : check.issues)
     std::cerr << "warning: a plugin's schema needs a value without a default: " << issue.format() << "\n";
   return kExitOk;

@@ -16,7 +16,8 @@ std::string abi(const PluginInfo& p) { return fmt::format("{}.{}", p.abi_major, 
 
 int list(const PluginSet& set, const std::vector<std::filesystem::path>& dirs, bool json) {
   if (json) {
-    nlohmann::json out = {{"plugins", nlohmann::json::array()}, {"skipped", nlohmann::json::array()},
+    nlohmann::json out = {{"plugins", nlohmann::json::array()},
+                          {"skipped", nlohmann::json::array()},
                           {"search_path", nlohmann::json::array()}};
     for (const auto& d : dirs) out["search_path"].push_back(d.string());
     for (const auto& p : set.plugins)
@@ -35,8 +36,11 @@ int list(const PluginSet& set, const std::vector<std::filesystem::path>& dirs, b
   std::string path;
   for (const auto& d : dirs) path += (path.empty() ? "" : ":") + d.string();
   std::cout << "Plugin search path: " << path << "\n\n";
-  if (set.plugins.empty()) std::cout << "No plugins installed.\n";
-  else std::cout << fmt::format("{:<20} {:<10} {:<8} {:<9} {:<4} {}\n", "NAME", "KIND", "REQUIRED", "VERSION", "ABI", "PATH");
+  if (set.plugins.empty())
+    std::cout << "No plugins installed.\n";
+  else
+    std::cout << fmt::format("{:<20} {:<10} {:<8} {:<9} {:<4} {}\n", "NAME", "KIND", "REQUIRED", "VERSION", "ABI",
+                             "PATH");
   for (const auto& p : set.plugins)
     std::cout << fmt::format("{:<20} {:<10} {:<8} {:<9} {:<4} {}\n", p.name, kind_name(p.kind),
                              p.required ? "yes" : "no", p.version, abi(p), p.path.string());
@@ -56,11 +60,10 @@ int show(const PluginSet& set, const std::string& name) {
                              names.empty() ? "(none)" : names);
     return kExitError;
   }
-  std::cout << fmt::format("{} — {}\n\n  kind:      {}{}\n  required:  {}\n  version:   {}\n  ABI:       {}\n  path:      {}\n\n",
-                           p->name, p->description, kind_name(p->kind),
-                           p->failure_isolated ? " (failures do not halt the session)" : "",
-                           p->required ? "yes (always runs)" : "no (enable it in sync_jobs)", p->version, abi(*p),
-                           p->path.string());
+  std::cout << fmt::format(
+      "{} — {}\n\n  kind:      {}{}\n  required:  {}\n  version:   {}\n  ABI:       {}\n  path:      {}\n\n", p->name,
+      p->description, kind_name(p->kind), p->failure_isolated ? " (failures do not halt the session)" : "",
+      p->required ? "yes (always runs)" : "no (enable it in sync_jobs)", p->version, abi(*p), p->path.string());
   std::cout << "Config schema (section '" << p->name << "' of config.yaml):\n" << p->schema.dump(2) << "\n";
   return kExitOk;
 }

@@ -48,7 +48,8 @@ struct Fixture {
       std::lock_guard lock(rec.mu);
       if (p.fields & PCS_PROGRESS_PERCENT) rec.percents.push_back(p.percent);
     };
-    return std::make_unique<pcs::JobHost>(job, s, pcs::SessionFacts{"0123abcd", "source-host", "desktop", "desktop", false});
+    return std::make_unique<pcs::JobHost>(job, s,
+                                          pcs::SessionFacts{"0123abcd", "source-host", "desktop", "desktop", false});
   }
 
   bool logged(const std::string& needle) {
@@ -129,8 +130,9 @@ TEST_CASE("pipe: a source process streams into a target process through the conn
   uint64_t bytes = 0;
   std::vector<uint64_t> reports;
   pcs::ExecResult pr, cr;
-  auto s = pcs::pipe_between(f.source, producer, *f.target, consumer, host->cancel_token(),
-                             [&](uint64_t n) { reports.push_back(n); }, bytes, pr, cr);
+  auto s = pcs::pipe_between(
+      f.source, producer, *f.target, consumer, host->cancel_token(), [&](uint64_t n) { reports.push_back(n); }, bytes,
+      pr, cr);
   CHECK(s == PCS_OK);
   CHECK(bytes == 30000000);
   CHECK(cr.out == "30000000\n");

@@ -69,8 +69,9 @@ TEST_CASE("run: output, exit codes and stderr without the process-group marker")
 }
 
 TEST_CASE("argv arrives byte-exact: quotes, spaces, newlines, $(...), globs, non-UTF-8") {
-  std::vector<std::string> nasty = {"a b", "it's", "\"dq\"", "$(touch /tmp/pwned)", "`id`", "*", "-rf",
-                                    "line1\nline2", "tab\there", std::string("\xff\xfe bytes"), "", "$HOME", ";|&"};
+  std::vector<std::string> nasty = {"a b", "it's",         "\"dq\"",    "$(touch /tmp/pwned)",         "`id`", "*",
+                                    "-rf", "line1\nline2", "tab\there", std::string("\xff\xfe bytes"), "",     "$HOME",
+                                    ";|&"};
   std::vector<std::string> cmd{"printf", "%s\\0"};
   cmd.insert(cmd.end(), nasty.begin(), nasty.end());
   auto r = desktop().run(argv(cmd), {});
@@ -162,7 +163,7 @@ TEST_CASE("16 commands at once on one connection (sshd allows 10 sessions)") {
   for (auto& t : threads) t.join();
   auto took = std::chrono::steady_clock::now() - t0;
   CHECK(ok == 16);
-  CHECK(took < 4s);  // sequential would be 8 s
+  CHECK(took < 4s);                                    // sequential would be 8 s
   CHECK(desktop().connection().channel_limit() >= 4);  // adapted to MaxSessions, not collapsed
 }
 

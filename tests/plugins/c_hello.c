@@ -103,15 +103,27 @@ static pcs_status hello_execute(void* instance) {
 
 static void hello_destroy(void* instance) { free(instance); }
 
-static const pcs_job_descriptor kDescriptor = {
-    sizeof(pcs_job_descriptor), "c_hello", PCS_JOB_SYNC, 0, "0.1.0",
-    "Test job in plain C: echoes a greeting on both machines", kSchema};
+static const pcs_job_descriptor kDescriptor = {sizeof(pcs_job_descriptor),
+                                               "c_hello",
+                                               PCS_JOB_SYNC,
+                                               0,
+                                               "0.1.0",
+                                               "Test job in plain C: echoes a greeting on both machines",
+                                               kSchema};
 
-static const pcs_plugin kPlugin = {
-    sizeof(pcs_plugin), PCS_ABI_VERSION_MAJOR, PCS_ABI_VERSION_MINOR, &kDescriptor,
-    hello_validate_config, hello_create, hello_validate, hello_execute,
-    NULL /* cancel */, hello_destroy, NULL /* list_write_paths */, NULL /* describe_first_sync */,
-    NULL /* get_extension */};
+static const pcs_plugin kPlugin = {sizeof(pcs_plugin),
+                                   PCS_ABI_VERSION_MAJOR,
+                                   PCS_ABI_VERSION_MINOR,
+                                   &kDescriptor,
+                                   hello_validate_config,
+                                   hello_create,
+                                   hello_validate,
+                                   hello_execute,
+                                   NULL /* cancel */,
+                                   hello_destroy,
+                                   NULL /* list_write_paths */,
+                                   NULL /* describe_first_sync */,
+                                   NULL /* get_extension */};
 
 PCS_PLUGIN_EXPORT const pcs_plugin* pcs_plugin_entry(uint32_t host_major, uint32_t host_minor) {
   (void)host_minor;

@@ -23,8 +23,9 @@ class DummyFail : public dummy::DummyJob<true> {
   static std::vector<pcs::ConfigError> validate_config(const pcs::Json& config) {
     double total = config.value("source_duration", 10.0) + config.value("target_duration", 10.0);
     if (config.value("fail_at", 12.0) > total + 60)
-      return {{"fail_at", "fail_at is more than a minute past the end of the job, so it would never fail: "
-                          "make it at most source_duration + target_duration"}};
+      return {{"fail_at",
+               "fail_at is more than a minute past the end of the job, so it would never fail: "
+               "make it at most source_duration + target_duration"}};
     return {};
   }
 };

@@ -31,8 +31,8 @@ TEST_CASE("--version and --help") {
   auto h = cli.run({"--help"}, false);
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Catch::Contains("plugins show NAME") && Catch::Contains("config check"));
-  for (std::vector<std::string> cmd : {std::vector<std::string>{"plugins", "--help"}, {"init", "--help"},
-                                       {"config", "check", "--help"}}) {
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"plugins", "--help"}, {"init", "--help"}, {"config", "check", "--help"}}) {
     auto r = cli.run(cmd, false);
     INFO(cmd[0]);
     CHECK(r.exit_code == 0);
@@ -42,9 +42,14 @@ TEST_CASE("--version and --help") {
 
 TEST_CASE("usage errors exit 2 and say how to get help") {
   Cli cli;
-  for (std::vector<std::string> bad : {std::vector<std::string>{}, {"frobnicate"}, {"plugins", "--bogus"},
-                                       {"plugins", "show"}, {"plugins", "list", "x"}, {"config"},
-                                       {"config", "fix"}, {"init", "extra-word"}}) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{},
+                                       {"frobnicate"},
+                                       {"plugins", "--bogus"},
+                                       {"plugins", "show"},
+                                       {"plugins", "list", "x"},
+                                       {"config"},
+                                       {"config", "fix"},
+                                       {"init", "extra-word"}}) {
     auto r = cli.run(bad, false);
     INFO((bad.empty() ? std::string("(none)") : bad[0]) << " " << r.err);
     CHECK(r.exit_code == 2);

@@ -71,7 +71,8 @@ TEST_CASE("the test plugins load", "[config]") {
 
 // ---------------------------------------------------------------- YAML syntax
 
-TEST_CASE("config: unclosed flow mapping bracket is a syntax error at the end of input", "[config][malformed][syntax]") {
+TEST_CASE("config: unclosed flow mapping bracket is a syntax error at the end of input",
+          "[config][malformed][syntax]") {
   auto i = single_issue("logging:\n  file: INFO\nsync_jobs: {dummy_success: true\n");
   CHECK(i.line == 4);  // yaml-cpp notices at the end of the input
   CHECK(i.column == 1);
@@ -304,8 +305,8 @@ TEST_CASE("config: an unknown top-level section names the installed jobs", "[con
   CHECK(i.line == 2);
   CHECK(i.column == 1);
   CHECK(i.path == "rsync");
-  CHECK_THAT(i.message, StartsWith("unknown section 'rsync'") && Contains("not logging or sync_jobs") &&
-                            Contains(kInstalled));
+  CHECK_THAT(i.message,
+             StartsWith("unknown section 'rsync'") && Contains("not logging or sync_jobs") && Contains(kInstalled));
 }
 
 TEST_CASE("config: an unknown key inside logging", "[config][malformed][unknown]") {
@@ -343,7 +344,8 @@ TEST_CASE("config: several unknown keys are each reported", "[config][malformed]
   CHECK(r.issues[4].message == "unknown key 'dd'; allowed keys here: greeting");
 }
 
-TEST_CASE("config: a job in sync_jobs that no plugin provides lists the installed jobs", "[config][malformed][unknown]") {
+TEST_CASE("config: a job in sync_jobs that no plugin provides lists the installed jobs",
+          "[config][malformed][unknown]") {
   auto r = check("sync_jobs:\n  dummy_success: true\n  rsync: true\n");
   INFO(listing(r));
   REQUIRE(r.issues.size() == 1u);
@@ -375,7 +377,8 @@ TEST_CASE("config: a duplicate nested key", "[config][malformed][duplicate]") {
   CHECK(i.message == "duplicate key 'dummy_success' (first at line 2); remove one of them");
 }
 
-TEST_CASE("config: a key written three times is reported twice, each naming the first", "[config][malformed][duplicate]") {
+TEST_CASE("config: a key written three times is reported twice, each naming the first",
+          "[config][malformed][duplicate]") {
   auto r = check("c_hello: {}\nc_hello: {}\nc_hello: {}\n");
   INFO(listing(r));
   REQUIRE(r.issues.size() == 2u);
@@ -441,7 +444,8 @@ TEST_CASE("config: keep_logs too big for the host is an error, not a wrapped val
 
 // ---------------------------------------------------------------- plugins' own checks
 
-TEST_CASE("config: dummy_fail's fail_at past the end of the job (plugin's semantic check)", "[config][malformed][semantic]") {
+TEST_CASE("config: dummy_fail's fail_at past the end of the job (plugin's semantic check)",
+          "[config][malformed][semantic]") {
   auto i = single_issue("dummy_fail:\n  fail_at: 100\n");
   CHECK(i.line == 2);
   CHECK(i.column == 12);
@@ -526,15 +530,15 @@ TEST_CASE("config: more than one YAML document", "[config][malformed][document]"
 
 TEST_CASE("config: every problem of a file is reported in one run, sorted by line", "[config][malformed]") {
   const std::string text =
-      "dummy_success:\n"           // 1
-      "  source_duration: -5\n"    // 2: minimum (found by the job section check, which runs last)
-      "logging:\n"                 // 3
-      "  file: LOUD\n"             // 4: enum
-      "sync_jobs:\n"               // 5
-      "  nope: true\n"             // 6: no such job
-      "  dummy_fail: true\n"       // 7
-      "  dummy_fail: false\n"      // 8: duplicate key (found while parsing, first)
-      "what: 1\n";                 // 9: unknown section
+      "dummy_success:\n"         // 1
+      "  source_duration: -5\n"  // 2: minimum (found by the job section check, which runs last)
+      "logging:\n"               // 3
+      "  file: LOUD\n"           // 4: enum
+      "sync_jobs:\n"             // 5
+      "  nope: true\n"           // 6: no such job
+      "  dummy_fail: true\n"     // 7
+      "  dummy_fail: false\n"    // 8: duplicate key (found while parsing, first)
+      "what: 1\n";               // 9: unknown section
   auto r = check(text);
   INFO(listing(r));
   REQUIRE(r.issues.size() == 5u);
@@ -608,7 +612,8 @@ TEST_CASE("load_config_file reports issues under the file's own name", "[config]
   CHECK(r.issues[0].file == file.string());
   CHECK(r.issues[0].line == 3);
   CHECK(r.issues[0].path == "sync_jobs.dummy_success");
-  CHECK(r.issues[0].format() == file.string() + ":3:18: sync_jobs.dummy_success: expected a boolean, found string \"tru\"");
+  CHECK(r.issues[0].format() ==
+        file.string() + ":3:18: sync_jobs.dummy_success: expected a boolean, found string \"tru\"");
 
   {
     std::ofstream out(file, std::ios::trunc);
@@ -689,8 +694,8 @@ TEST_CASE("sync_jobs keep the order they are written in", "[config][valid]") {
 }
 
 TEST_CASE("a job section with nothing under it counts as {}", "[config][valid]") {
-  for (const std::string text : {"dummy_success:\nsync_jobs: {}\n", "dummy_success: ~\n", "dummy_success: {}\n",
-                                 "dummy_success:"}) {
+  for (const std::string text :
+       {"dummy_success:\nsync_jobs: {}\n", "dummy_success: ~\n", "dummy_success: {}\n", "dummy_success:"}) {
     INFO("config: [" << text << "]");
     auto r = check(text);
     INFO(listing(r));
@@ -701,7 +706,8 @@ TEST_CASE("a job section with nothing under it counts as {}", "[config][valid]")
 }
 
 TEST_CASE("integers are accepted where numbers are expected, and quotes that close are fine", "[config][valid]") {
-  auto r = check("dummy_success:\n  source_duration: 3\n  tick_seconds: 0.25\nc_hello:\n  greeting: 'it''s \"fine\"'\n");
+  auto r =
+      check("dummy_success:\n  source_duration: 3\n  tick_seconds: 0.25\nc_hello:\n  greeting: 'it''s \"fine\"'\n");
   INFO(listing(r));
   REQUIRE(r.ok());
   CHECK(r.config.job_configs.at("dummy_success").at("source_duration") == 3);

@@ -133,7 +133,8 @@ TEST_CASE("schema_problem rejects a regular expression std::regex cannot compile
   // valijson would throw std::regex_error while validating a config instead.
   auto pattern = pcs::schema_problem(json::parse(R"({"properties": {"name": {"type": "string", "pattern": "(["}}})"));
   REQUIRE(pattern.has_value());
-  CHECK_THAT(*pattern, StartsWith("at properties.name.pattern:") && Contains("\"([\" is not a valid regular expression"));
+  CHECK_THAT(*pattern,
+             StartsWith("at properties.name.pattern:") && Contains("\"([\" is not a valid regular expression"));
 
   auto names = pcs::schema_problem(json::parse(R"({"properties": {"a": {"patternProperties": {"[": {}}}}})"));
   REQUIRE(names.has_value());
@@ -147,8 +148,8 @@ TEST_CASE("schema_problem rejects a regular expression std::regex cannot compile
 // ---------------------------------------------------------------- validate_against
 
 TEST_CASE("validate_against: a conforming instance has no errors", "[json_schema][validate]") {
-  auto errors = pcs::validate_against(
-      folders_schema(), json::parse(R"({"name": "abc", "mode": "fast", "count": 2, "either": null,
+  auto errors =
+      pcs::validate_against(folders_schema(), json::parse(R"({"name": "abc", "mode": "fast", "count": 2, "either": null,
                                         "folders": [{"path": "/x"}, {"path": "/y", "deep": true}]})"));
   INFO(listing(errors));
   CHECK(errors.empty());
@@ -203,13 +204,14 @@ TEST_CASE("validate_against: pattern errors show the pattern and what was found"
   CHECK(errors[0].message == "expected a string matching \"^[a-z]+$\", found string \"ABC\"");
 }
 
-TEST_CASE("validate_against: other constraints keep valijson's text and add what was found", "[json_schema][validate]") {
+TEST_CASE("validate_against: other constraints keep valijson's text and add what was found",
+          "[json_schema][validate]") {
   auto minimum = pcs::validate_against(folders_schema(), json{{"name", "a"}, {"count", 0}});
   INFO(listing(minimum));
   REQUIRE(minimum.size() == 1u);
   CHECK(minimum[0].path == pcs::KeyPath{"count"});
-  CHECK_THAT(minimum[0].message, StartsWith("expected number greater than or equal to 1") &&
-                                     Contains("(found integer 0)"));
+  CHECK_THAT(minimum[0].message,
+             StartsWith("expected number greater than or equal to 1") && Contains("(found integer 0)"));
 
   auto required = pcs::validate_against(folders_schema(), json::object());
   INFO(listing(required));
@@ -348,7 +350,8 @@ TEST_CASE("subschema_at returns nullptr where no schema applies", "[json_schema]
   CHECK(pcs::subschema_at(json::parse(R"({"$ref": "#/definitions/missing"})"), {}) == nullptr);
 }
 
-TEST_CASE("subschema_at: properties, then patternProperties, then additionalProperties", "[json_schema][subschema_at]") {
+TEST_CASE("subschema_at: properties, then patternProperties, then additionalProperties",
+          "[json_schema][subschema_at]") {
   const json root = json::parse(R"({"properties": {"x_fixed": {"type": "boolean"}},
                                     "patternProperties": {"^x_": {"type": "integer"}},
                                     "additionalProperties": {"type": "string"}})");

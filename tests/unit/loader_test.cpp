@@ -23,8 +23,8 @@ std::string refusal(const std::string& file) {
 
 fs::path copy_plugin(const fs::path& dir, const std::string& name) {
   fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                           fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);
   fs::copy_file(fs::path(PCS_TEST_PLUGIN_DIR) / name, dir / name, fs::copy_options::overwrite_existing);
   return dir / name;
 }
@@ -47,11 +47,14 @@ TEST_CASE("good plugins load with their metadata") {
 }
 
 TEST_CASE("each defective plugin is refused with a reason that names the defect") {
-  CHECK_THAT(refusal("not_a_library.so"), Catch::Contains("not a loadable shared library") && Catch::Contains("too short"));
+  CHECK_THAT(refusal("not_a_library.so"),
+             Catch::Contains("not a loadable shared library") && Catch::Contains("too short"));
   CHECK_THAT(refusal("no_entry_symbol.so"), Catch::Contains("does not export pcs_plugin_entry"));
   CHECK_THAT(refusal("entry_returns_null.so"), Catch::Contains("returned NULL"));
-  CHECK_THAT(refusal("abi_major_mismatch.so"), Catch::Contains("built for plugin ABI 2.0") && Catch::Contains("rebuild"));
-  CHECK_THAT(refusal("abi_minor_newer.so"), Catch::Contains("needs plugin ABI 1.1") && Catch::Contains("update pc-switcher"));
+  CHECK_THAT(refusal("abi_major_mismatch.so"),
+             Catch::Contains("built for plugin ABI 2.0") && Catch::Contains("rebuild"));
+  CHECK_THAT(refusal("abi_minor_newer.so"),
+             Catch::Contains("needs plugin ABI 1.1") && Catch::Contains("update pc-switcher"));
   CHECK_THAT(refusal("short_table.so"), Catch::Contains("plugin table is 16 bytes"));
   CHECK_THAT(refusal("null_descriptor.so"), Catch::Contains("descriptor is NULL"));
   CHECK_THAT(refusal("short_descriptor.so"), Catch::Contains("descriptor is 8 bytes"));

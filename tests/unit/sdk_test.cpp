@@ -331,8 +331,8 @@ TEST_CASE("background processes: lines by stream, wait, terminate") {
   auto proc = exec.start({"rsync", "--progress"});
   std::vector<std::pair<int, std::string>> lines;
   while (auto line = proc.read_line()) lines.emplace_back(line->stream, line->data);
-  CHECK(lines == std::vector<std::pair<int, std::string>>{{PCS_STREAM_STDOUT, "one"}, {PCS_STREAM_STDOUT, "two"},
-                                                           {PCS_STREAM_STDERR, "warn"}});
+  CHECK(lines == std::vector<std::pair<int, std::string>>{
+                     {PCS_STREAM_STDOUT, "one"}, {PCS_STREAM_STDOUT, "two"}, {PCS_STREAM_STDERR, "warn"}});
   CHECK(proc.wait().success());
 
   auto second = exec.start({"rsync", "--progress"});

@@ -19,8 +19,8 @@ namespace {
 std::string listing(const pcs::YamlDocument& doc) {
   std::string out;
   for (const auto& p : doc.problems)
-    out += "  " + std::to_string(p.mark.line) + ":" + std::to_string(p.mark.column) + " {" +
-           pcs::format_path(p.path) + "} " + p.message + "\n";
+    out += "  " + std::to_string(p.mark.line) + ":" + std::to_string(p.mark.column) + " {" + pcs::format_path(p.path) +
+           "} " + p.message + "\n";
   return out.empty() ? "  (no problems)\n" : out;
 }
 
@@ -130,17 +130,18 @@ TEST_CASE("parse_yaml: an empty document is null with nothing recorded", "[yaml]
 
 TEST_CASE("parse_yaml: marks are 1-based and point at values and keys", "[yaml][marks]") {
   const std::string text =
-      "top: 1\n"                // 1
-      "nested:\n"               // 2
-      "  list:\n"               // 3
-      "    - a\n"               // 4
-      "    - {k: v}\n"          // 5
-      "  flow: [10, 20]\n"      // 6
-      "  quoted: \"x\"\n";      // 7
+      "top: 1\n"            // 1
+      "nested:\n"           // 2
+      "  list:\n"           // 3
+      "    - a\n"           // 4
+      "    - {k: v}\n"      // 5
+      "  flow: [10, 20]\n"  // 6
+      "  quoted: \"x\"\n";  // 7
   pcs::YamlDocument doc = pcs::parse_yaml(text);
   INFO(listing(doc));
   REQUIRE(doc.problems.empty());
-  CHECK(doc.value == json::parse(R"({"top": 1, "nested": {"list": ["a", {"k": "v"}], "flow": [10, 20], "quoted": "x"}})"));
+  CHECK(doc.value ==
+        json::parse(R"({"top": 1, "nested": {"list": ["a", {"k": "v"}], "flow": [10, 20], "quoted": "x"}})"));
 
   check_mark(doc.marks, "", 1, 1);
   check_mark(doc.marks, "top", 1, 6);
@@ -156,7 +157,7 @@ TEST_CASE("parse_yaml: marks are 1-based and point at values and keys", "[yaml][
   check_mark(doc.marks, "nested.flow", 6, 9);
   check_mark(doc.marks, "nested.flow[0]", 6, 10);
   check_mark(doc.marks, "nested.flow[1]", 6, 14);
-  check_mark(doc.marks, "nested.quoted", 7, 11);  // the opening quote
+  check_mark(doc.marks, "nested.quoted", 7, 11);       // the opening quote
   CHECK(doc.key_marks.count("nested.list[0]") == 0u);  // list items have no key
 }
 
@@ -265,14 +266,18 @@ TEST_CASE("parse_yaml: an unclosed quote is a syntax error at the quote", "[yaml
     CHECK_THAT(doc.problems[0].message, Contains("never closed"));
   }
   SECTION("after a byte order mark") {
-    pcs::YamlDocument doc = pcs::parse_yaml("\xEF\xBB\xBF" "a: 1\nb: 'x\n");
+    pcs::YamlDocument doc = pcs::parse_yaml(
+        "\xEF\xBB\xBF"
+        "a: 1\nb: 'x\n");
     INFO(listing(doc));
     REQUIRE(doc.problems.size() == 1u);
     CHECK(doc.problems[0].mark.line == 2);
     CHECK(doc.problems[0].mark.column == 4);
   }
   SECTION("closed quotes spanning lines or holding escapes are fine") {
-    for (const std::string text : {"a: \"x\n  y\"\n", "a: 'it''s'\n", "a: \"q\\\"\"\n", "\xEF\xBB\xBF" "a: \"x\"\n"}) {
+    for (const std::string text : {"a: \"x\n  y\"\n", "a: 'it''s'\n", "a: \"q\\\"\"\n",
+                                   "\xEF\xBB\xBF"
+                                   "a: \"x\"\n"}) {
       INFO(text);
       pcs::YamlDocument doc = pcs::parse_yaml(text);
       INFO(listing(doc));

@@ -36,8 +36,7 @@ struct Cancelled {};
 // A command could not be run to its end (timeout, connection lost, cannot start).
 class CommandError : public std::runtime_error {
  public:
-  CommandError(pcs_status status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
+  CommandError(pcs_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
   pcs_status status() const { return status_; }
 
  private:
@@ -55,12 +54,12 @@ struct CommandResult {
 
 struct RunOptions {
   std::chrono::milliseconds timeout{0};  // 0 = none
-  std::vector<std::string> env = {};          // "NAME=value"
-  std::string cwd = {};                       // empty = the user's home directory
+  std::vector<std::string> env = {};     // "NAME=value"
+  std::string cwd = {};                  // empty = the user's home directory
   bool sudo = false;
   bool login_shell = false;
   bool withhold_output = false;  // keep the output out of the logs (secrets)
-  std::string mutates = {};           // what this changes, for a command that writes
+  std::string mutates = {};      // what this changes, for a command that writes
   std::string stdin_data = {};
 };
 
@@ -89,8 +88,7 @@ class CommandView {
     cmd_.env = c.options.env.empty() ? nullptr : env_.data();
     cmd_.cwd = c.options.cwd.empty() ? nullptr : c.options.cwd.c_str();
     cmd_.timeout_ms = c.options.timeout.count();
-    cmd_.flags = (c.options.sudo ? PCS_COMMAND_SUDO : 0u) |
-                 (c.options.login_shell ? PCS_COMMAND_LOGIN_SHELL : 0u) |
+    cmd_.flags = (c.options.sudo ? PCS_COMMAND_SUDO : 0u) | (c.options.login_shell ? PCS_COMMAND_LOGIN_SHELL : 0u) |
                  (c.options.withhold_output ? PCS_COMMAND_WITHHOLD_OUTPUT : 0u);
     cmd_.mutates = c.options.mutates.empty() ? nullptr : c.options.mutates.c_str();
     cmd_.stdin_data = c.options.stdin_data.data();
@@ -232,12 +230,12 @@ class Executor {
   }
 
   // Target executor only: copy a source file to the target / a target file to the source.
-  void send_file(const std::string& local_path, const std::string& remote_path,
-                 uint32_t flags = PCS_TRANSFER_KEEP_MODE, const std::string& mutates = {}) const {
+  void send_file(const std::string& local_path, const std::string& remote_path, uint32_t flags = PCS_TRANSFER_KEEP_MODE,
+                 const std::string& mutates = {}) const {
     transfer(host_->send_file, local_path, remote_path, flags, mutates);
   }
-  void get_file(const std::string& remote_path, const std::string& local_path,
-                uint32_t flags = PCS_TRANSFER_KEEP_MODE, const std::string& mutates = {}) const {
+  void get_file(const std::string& remote_path, const std::string& local_path, uint32_t flags = PCS_TRANSFER_KEEP_MODE,
+                const std::string& mutates = {}) const {
     transfer(host_->get_file, local_path, remote_path, flags, mutates);
   }
 
@@ -259,8 +257,8 @@ class Executor {
 
  private:
   using TransferFn = pcs_status (*)(const pcs_host*, pcs_file_transfer*);
-  void transfer(TransferFn fn, const std::string& source_path, const std::string& target_path,
-                uint32_t flags, const std::string& mutates) const {
+  void transfer(TransferFn fn, const std::string& source_path, const std::string& target_path, uint32_t flags,
+                const std::string& mutates) const {
     if (which_ != Host::Target)
       throw std::logic_error("send_file/get_file are calls of the target executor (ctx.target)");
     pcs_file_transfer t{};

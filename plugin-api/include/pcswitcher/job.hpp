@@ -86,9 +86,12 @@ struct LogField {
  private:
   template <typename N>
   static Json to_json(N n) {
-    if constexpr (std::is_same_v<N, bool>) return Json(n);
-    else if constexpr (std::is_integral_v<N>) return Json(static_cast<std::int64_t>(n));
-    else return Json(static_cast<double>(n));
+    if constexpr (std::is_same_v<N, bool>)
+      return Json(n);
+    else if constexpr (std::is_integral_v<N>)
+      return Json(static_cast<std::int64_t>(n));
+    else
+      return Json(static_cast<double>(n));
   }
 };
 
@@ -154,9 +157,9 @@ class JobContext {
     if (s != PCS_OK) detail::throw_status(s, pr.error() + "; " + cr.error());
     CommandResult prod = pr.take(), cons = cr.take();
     if (!prod.success() || !cons.success())
-      throw CommandError(PCS_ERR_FAILED, "pipe failed: producer exit " + std::to_string(prod.exit_code) +
-                                             " (" + prod.stderr + "), consumer exit " +
-                                             std::to_string(cons.exit_code) + " (" + cons.stderr + ")");
+      throw CommandError(PCS_ERR_FAILED, "pipe failed: producer exit " + std::to_string(prod.exit_code) + " (" +
+                                             prod.stderr + "), consumer exit " + std::to_string(cons.exit_code) + " (" +
+                                             cons.stderr + ")");
     return bytes;
   }
 
@@ -188,9 +191,9 @@ class Job {
     fields.reserve(extras.size());
     for (const LogField& f : extras) fields.push_back({f.key.c_str(), f.value.c_str(), f.kind});
     std::string text(message);
-    pcs_log_record r{sizeof(pcs_log_record), static_cast<pcs_machine>(host),
-                     static_cast<pcs_log_level>(level), text.c_str(), fields.data(),
-                     static_cast<uint32_t>(fields.size())};
+    pcs_log_record r{
+        sizeof(pcs_log_record), static_cast<pcs_machine>(host),      static_cast<pcs_log_level>(level), text.c_str(),
+        fields.data(),          static_cast<uint32_t>(fields.size())};
     ctx.c_host()->log(ctx.c_host(), &r);
   }
 
@@ -235,8 +238,10 @@ namespace detail {
 
 template <typename J>
 constexpr bool failure_isolated() {
-  if constexpr (requires { J::failure_isolated; }) return J::failure_isolated;
-  else return false;
+  if constexpr (requires { J::failure_isolated; })
+    return J::failure_isolated;
+  else
+    return false;
 }
 
 // The C entry points for job class J: each one a no-throw shim.
@@ -289,8 +294,7 @@ struct Adapter {
   }
 
   static pcs_status create(const pcs_host* host, const char* config_json, void** out) noexcept {
-    if (host == nullptr || out == nullptr || !PCS_HAS_FIELD(host, pcs_host, get_extension))
-      return PCS_ERR_UNSUPPORTED;
+    if (host == nullptr || out == nullptr || !PCS_HAS_FIELD(host, pcs_host, get_extension)) return PCS_ERR_UNSUPPORTED;
     try {
       *out = new Instance{JobContext(host, Json::parse(config_json ? config_json : "{}")), J{}};
       return PCS_OK;
@@ -316,7 +320,7 @@ struct Adapter {
   }
 
   static void cancel(void* p) noexcept {
-    if constexpr (requires(J& j) { j.cancel(); }) {
+    if constexpr (requires(J & j) { j.cancel(); }) {
       try {
         static_cast<Instance*>(p)->job.cancel();
       } catch (...) {
@@ -348,7 +352,7 @@ struct Adapter {
         J::description,
         J::CONFIG_SCHEMA,
     };
-    constexpr bool has_cancel = requires(J& j) { j.cancel(); };
+    constexpr bool has_cancel = requires(J & j) { j.cancel(); };
     static const pcs_plugin plugin = {
         sizeof(pcs_plugin),
         PCS_ABI_VERSION_MAJOR,
@@ -379,12 +383,11 @@ const pcs_plugin* plugin_table() {
 }  // namespace pcs
 
 // Exports job class J as this shared library's plugin entry point.
-#define PCS_EXPORT_JOB(J)                                                                   \
-  extern "C" PCS_PLUGIN_EXPORT const pcs_plugin* pcs_plugin_entry(uint32_t host_major,     \
-                                                                  uint32_t host_minor) {   \
-    (void)host_minor;                                                                       \
-    if (host_major != PCS_ABI_VERSION_MAJOR) return nullptr;                                \
-    return ::pcs::plugin_table<J>();                                                        \
+#define PCS_EXPORT_JOB(J)                                                                                     \
+  extern "C" PCS_PLUGIN_EXPORT const pcs_plugin* pcs_plugin_entry(uint32_t host_major, uint32_t host_minor) { \
+    (void)host_minor;                                                                                         \
+    if (host_major != PCS_ABI_VERSION_MAJOR) return nullptr;                                                  \
+    return ::pcs::plugin_table<J>();                                                                          \
   }
 
 #endif  // PCSWITCHER_JOB_HPP

@@ -118,10 +118,14 @@ template <typename T>
 T Json::value(std::string_view key, T fallback) const {
   const Json* v = find(key);
   if (v == nullptr || v->is_null()) return fallback;
-  if constexpr (std::is_same_v<T, bool>) return v->as_bool();
-  else if constexpr (std::is_integral_v<T>) return static_cast<T>(v->as_int());
-  else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v->as_double());
-  else return T(v->as_string());
+  if constexpr (std::is_same_v<T, bool>)
+    return v->as_bool();
+  else if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(v->as_int());
+  else if constexpr (std::is_floating_point_v<T>)
+    return static_cast<T>(v->as_double());
+  else
+    return T(v->as_string());
 }
 
 class JsonParser {
@@ -140,8 +144,7 @@ class JsonParser {
     throw JsonError("JSON parse error at offset " + std::to_string(pos_) + ": " + what);
   }
   void skip_space() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-      ++pos_;
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
   }
   bool eat(char c) {
     skip_space();
@@ -237,10 +240,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[pos_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-      else fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -278,14 +285,30 @@ class JsonParser {
       if (pos_ >= s_.size()) fail("unterminated escape");
       char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp = parse_hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(pos_, 2) == "\\u") {
@@ -297,7 +320,8 @@ class JsonParser {
           append_utf8(out, cp);
           break;
         }
-        default: fail(std::string("bad escape '\\") + e + "'");
+        default:
+          fail(std::string("bad escape '\\") + e + "'");
       }
     }
   }
@@ -312,11 +336,21 @@ inline void Json::dump_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -332,16 +366,24 @@ inline void Json::dump_string(std::string& out, std::string_view s) {
 
 inline void Json::dump_to(std::string& out) const {
   switch (v_.index()) {
-    case 0: out += "null"; break;
-    case 1: out += std::get<bool>(v_) ? "true" : "false"; break;
-    case 2: out += std::to_string(std::get<std::int64_t>(v_)); break;
+    case 0:
+      out += "null";
+      break;
+    case 1:
+      out += std::get<bool>(v_) ? "true" : "false";
+      break;
+    case 2:
+      out += std::to_string(std::get<std::int64_t>(v_));
+      break;
     case 3: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.17g", std::get<double>(v_));
       out += buf;
       break;
     }
-    case 4: dump_string(out, std::get<std::string>(v_)); break;
+    case 4:
+      dump_string(out, std::get<std::string>(v_));
+      break;
     case 5: {
       out += '[';
       bool first = true;

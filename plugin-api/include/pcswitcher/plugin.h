@@ -66,17 +66,17 @@ extern "C" {
 
 typedef int32_t pcs_status;
 
-#define PCS_OK 0                   /* success */
-#define PCS_ERR_INVALID_CONFIG 1   /* configuration cannot be used */
-#define PCS_ERR_IO 2               /* local I/O failed (file, pipe, process start) */
-#define PCS_ERR_REMOTE 3           /* the connection to the target failed or dropped */
-#define PCS_ERR_CANCELLED 4        /* the job was cancelled; clean up and return it */
-#define PCS_ERR_UNSUPPORTED 5      /* the call or option is not available here */
-#define PCS_ERR_INTERNAL 6         /* a bug or an unexpected exception */
-#define PCS_ERR_TIMEOUT 7          /* a timeout given by the caller ran out */
-#define PCS_ERR_FAILED 8           /* the job's work failed; see the message */
-#define PCS_SKIPPED 9              /* execute: the job chose not to run (before changing anything) */
-#define PCS_END_OF_STREAM 10       /* process_read: both output streams are at their end */
+#define PCS_OK 0                    /* success */
+#define PCS_ERR_INVALID_CONFIG 1    /* configuration cannot be used */
+#define PCS_ERR_IO 2                /* local I/O failed (file, pipe, process start) */
+#define PCS_ERR_REMOTE 3            /* the connection to the target failed or dropped */
+#define PCS_ERR_CANCELLED 4         /* the job was cancelled; clean up and return it */
+#define PCS_ERR_UNSUPPORTED 5       /* the call or option is not available here */
+#define PCS_ERR_INTERNAL 6          /* a bug or an unexpected exception */
+#define PCS_ERR_TIMEOUT 7           /* a timeout given by the caller ran out */
+#define PCS_ERR_FAILED 8            /* the job's work failed; see the message */
+#define PCS_SKIPPED 9               /* execute: the job chose not to run (before changing anything) */
+#define PCS_END_OF_STREAM 10        /* process_read: both output streams are at their end */
 #define PCS_ERR_INVALID_ARGUMENT 11 /* a NULL or malformed argument was passed to the host */
 
 /* ------------------------------------------------------------------------ */
@@ -102,7 +102,7 @@ typedef int32_t pcs_job_kind;
 #define PCS_JOB_BACKGROUND 3 /* runs on its own thread beside the sync jobs; required */
 
 /* pcs_job_descriptor.flags */
-#define PCS_JOB_FLAG_REQUIRED 0x1u /* cannot be disabled; must be set for SYSTEM and BACKGROUND */
+#define PCS_JOB_FLAG_REQUIRED 0x1u         /* cannot be disabled; must be set for SYSTEM and BACKGROUND */
 #define PCS_JOB_FLAG_FAILURE_ISOLATED 0x2u /* a failure of this job does not halt the session */
 
 /* ------------------------------------------------------------------------ */
@@ -203,16 +203,16 @@ typedef struct pcs_command {
 /* The outcome of a finished command. Filled by the host; the buffers belong to
  * the host until the plugin calls `host->release_result` on it. */
 typedef struct pcs_command_result {
-  uint32_t struct_size; /* set by the plugin before the call */
-  int32_t exit_code;    /* -1 when the process died of a signal or never ran */
-  int32_t signal;       /* the signal that killed it, else 0 (never success) */
+  uint32_t struct_size;    /* set by the plugin before the call */
+  int32_t exit_code;       /* -1 when the process died of a signal or never ran */
+  int32_t signal;          /* the signal that killed it, else 0 (never success) */
   const char* stdout_data; /* not NUL-terminated necessarily; may hold any bytes */
   size_t stdout_size;
   const char* stderr_data;
   size_t stderr_size;
-  const char* error;    /* when the call returned non-OK: why, naming the machine; else NULL */
+  const char* error; /* when the call returned non-OK: why, naming the machine; else NULL */
   int64_t duration_ms;
-  void* host_reserved;  /* the host's; do not touch */
+  void* host_reserved; /* the host's; do not touch */
 } pcs_command_result;
 
 /* A background process started with `start_process`. Opaque. */
@@ -254,9 +254,9 @@ typedef void (*pcs_bytes_callback)(void* user_data, uint64_t bytes_so_far);
 /* A question for the person at the terminal (e.g. a package review). */
 typedef struct pcs_question {
   uint32_t struct_size;
-  const char* text;            /* the question, may span lines */
-  const char* const* choices;  /* NULL-terminated labels, e.g. {"apply", "skip", NULL} */
-  int32_t default_choice;      /* index used with --yes; -1 = none */
+  const char* text;           /* the question, may span lines */
+  const char* const* choices; /* NULL-terminated labels, e.g. {"apply", "skip", NULL} */
+  int32_t default_choice;     /* index used with --yes; -1 = none */
 } pcs_question;
 
 /* ------------------------------------------------------------------------ */
@@ -269,9 +269,9 @@ struct pcs_host {
   uint32_t struct_size;
   uint32_t abi_major; /* the host's ABI version */
   uint32_t abi_minor;
-  void* host_data;    /* the host's; do not touch */
-  const char* host_name;    /* "pc-switcher" or a test kit's name */
-  const char* host_version; /* the host program's version */
+  void* host_data;                 /* the host's; do not touch */
+  const char* host_name;           /* "pc-switcher" or a test kit's name */
+  const char* host_version;        /* the host program's version */
   const pcs_session_info* session; /* valid until destroy */
 
   /* [thread-safe] Emit a log record. Never blocks on a slow terminal or disk. */
@@ -301,14 +301,14 @@ struct pcs_host {
    * `stdin_data`. On PCS_OK `*process` must later be given to release_process.
    * On failure `*error` (may be NULL) receives a host-owned message valid until the
    * next host call on the same thread. */
-  pcs_status (*start_process)(const pcs_host* host, const pcs_command* command,
-                              pcs_process** process, const char** error);
+  pcs_status (*start_process)(const pcs_host* host, const pcs_command* command, pcs_process** process,
+                              const char** error);
 
   /* [thread owning the process handle] Read the next output of a process.
    * `timeout_ms` < 0 waits without limit. Returns PCS_OK with a chunk,
    * PCS_END_OF_STREAM, PCS_ERR_TIMEOUT or PCS_ERR_CANCELLED. */
-  pcs_status (*process_read)(const pcs_host* host, pcs_process* process, int32_t mode,
-                             int64_t timeout_ms, pcs_output_chunk* chunk);
+  pcs_status (*process_read)(const pcs_host* host, pcs_process* process, int32_t mode, int64_t timeout_ms,
+                             pcs_output_chunk* chunk);
 
   /* [thread owning the process handle] Wait for the process to end (output not yet
    * read is collected into result). `timeout_ms` < 0 waits without limit. */
@@ -331,9 +331,8 @@ struct pcs_host {
    * on the source into `docker load` on the target). Blocks until both end.
    * `on_bytes` may be NULL. `*bytes` receives the bytes moved. The producer's
    * result has empty stdout (it was streamed). Release both results in every case. */
-  pcs_status (*pipe)(const pcs_host* host, const pcs_command* producer,
-                     const pcs_command* consumer, pcs_bytes_callback on_bytes,
-                     void* user_data, uint64_t* bytes, pcs_command_result* producer_result,
+  pcs_status (*pipe)(const pcs_host* host, const pcs_command* producer, const pcs_command* consumer,
+                     pcs_bytes_callback on_bytes, void* user_data, uint64_t* bytes, pcs_command_result* producer_result,
                      pcs_command_result* consumer_result);
 
   /* [job thread] Ask the person at the terminal. On PCS_OK `*choice` is the index

@@ -37,7 +37,7 @@ struct ScriptedResult {
   std::string out = {};  // stdout; for a background process, read line by line
   std::string err = {};
   int signal = 0;
-  pcs_status status = PCS_OK;  // e.g. PCS_ERR_TIMEOUT or PCS_ERR_REMOTE to fail the call itself
+  pcs_status status = PCS_OK;          // e.g. PCS_ERR_TIMEOUT or PCS_ERR_REMOTE to fail the call itself
   std::chrono::milliseconds delay{0};  // how long the command "runs" (cancellable)
 };
 
@@ -105,7 +105,8 @@ class FakeHost {
   // --- scripting -------------------------------------------------------------
   FakeHost& on(Host h, std::string command_text, ScriptedResult r) {
     std::string want = std::move(command_text);
-    return on(h, [want](const RecordedCommand& c) { return c.text() == want; }, std::move(r));
+    return on(
+        h, [want](const RecordedCommand& c) { return c.text() == want; }, std::move(r));
   }
   FakeHost& on(Host h, std::function<bool(const RecordedCommand&)> match, ScriptedResult r) {
     std::lock_guard lock(mu_);
@@ -124,10 +125,22 @@ class FakeHost {
   void answers(std::vector<int> a) { answers_ = std::deque<int>(a.begin(), a.end()); }
 
   // --- what happened ---------------------------------------------------------
-  std::vector<RecordedCommand> commands() const { std::lock_guard l(mu_); return commands_; }
-  std::vector<RecordedLog> logs() const { std::lock_guard l(mu_); return logs_; }
-  std::vector<ProgressUpdate> progress() const { std::lock_guard l(mu_); return progress_; }
-  std::vector<RecordedTransfer> transfers() const { std::lock_guard l(mu_); return transfers_; }
+  std::vector<RecordedCommand> commands() const {
+    std::lock_guard l(mu_);
+    return commands_;
+  }
+  std::vector<RecordedLog> logs() const {
+    std::lock_guard l(mu_);
+    return logs_;
+  }
+  std::vector<ProgressUpdate> progress() const {
+    std::lock_guard l(mu_);
+    return progress_;
+  }
+  std::vector<RecordedTransfer> transfers() const {
+    std::lock_guard l(mu_);
+    return transfers_;
+  }
   bool cancelled() const { return cancelled_; }
   bool logged(LogLevel level, const std::string& needle) const {
     for (const auto& l : logs())
@@ -157,8 +170,8 @@ class FakeHost {
   static FakeHost& self(const pcs_host* h) { return *static_cast<FakeHost*>(h->host_data); }
 
   static RecordedCommand record(const pcs_command* c) {
-    RecordedCommand rc{static_cast<Host>(c->machine), {}, c->shell ? c->shell : "", c->flags,
-                       c->mutates ? c->mutates : ""};
+    RecordedCommand rc{
+        static_cast<Host>(c->machine), {}, c->shell ? c->shell : "", c->flags, c->mutates ? c->mutates : ""};
     if (c->argv)
       for (auto a = c->argv; *a; ++a) rc.argv.emplace_back(*a);
     return rc;
@@ -306,8 +319,8 @@ class FakeHost {
   static pcs_status c_get_file(const pcs_host* h, pcs_file_transfer* t) { return transfer(h, t, false); }
 
   static pcs_status c_pipe(const pcs_host* h, const pcs_command* producer, const pcs_command* consumer,
-                           pcs_bytes_callback on_bytes, void* user, uint64_t* bytes,
-                           pcs_command_result* pr, pcs_command_result* cr) {
+                           pcs_bytes_callback on_bytes, void* user, uint64_t* bytes, pcs_command_result* pr,
+                           pcs_command_result* cr) {
     FakeHost& me = self(h);
     fill(pr, {});
     fill(cr, {});
@@ -383,11 +396,10 @@ Outcome with_instance(const pcs_plugin* plugin, FakeHost& host, const std::strin
 
 inline Outcome validate(const pcs_plugin* plugin, FakeHost& host, const std::string& config_json = "{}") {
   return detail::with_instance(plugin, host, config_json, [&](void* instance, Outcome& out) {
-    pcs_validation_sink sink{sizeof(pcs_validation_sink), &out.errors,
-                             [](void* data, pcs_machine m, const char* msg) {
-                               static_cast<std::vector<ValidationError>*>(data)->push_back(
-                                   {static_cast<Host>(m), msg ? msg : ""});
-                             }};
+    pcs_validation_sink sink{
+        sizeof(pcs_validation_sink), &out.errors, [](void* data, pcs_machine m, const char* msg) {
+          static_cast<std::vector<ValidationError>*>(data)->push_back({static_cast<Host>(m), msg ? msg : ""});
+        }};
     return plugin->validate(instance, &sink);
   });
 }
@@ -399,9 +411,9 @@ inline Outcome execute(const pcs_plugin* plugin, FakeHost& host, const std::stri
 
 // Runs execute on a job thread and cancels it after `after`; returns the outcome
 // and how long the job took to return once cancelled.
-inline std::pair<Outcome, std::chrono::milliseconds> execute_and_cancel(
-    const pcs_plugin* plugin, FakeHost& host, std::chrono::milliseconds after,
-    const std::string& config_json = "{}") {
+inline std::pair<Outcome, std::chrono::milliseconds> execute_and_cancel(const pcs_plugin* plugin, FakeHost& host,
+                                                                        std::chrono::milliseconds after,
+                                                                        const std::string& config_json = "{}") {
   std::chrono::steady_clock::time_point cancelled_at;
   std::thread canceller([&] {
     std::this_thread::sleep_for(after);
@@ -418,10 +430,10 @@ inline std::pair<Outcome, std::chrono::milliseconds> execute_and_cancel(
 inline std::vector<ConfigError> validate_config(const pcs_plugin* plugin, const std::string& config_json) {
   std::vector<ConfigError> errors = {};
   if (!plugin->validate_config) return errors;
-  pcs_config_error_sink sink{sizeof(pcs_config_error_sink), &errors,
-                             [](void* data, const char* path, const char* msg) {
-                               static_cast<std::vector<ConfigError>*>(data)->push_back({path ? path : "", msg ? msg : ""});
-                             }};
+  pcs_config_error_sink sink{
+      sizeof(pcs_config_error_sink), &errors, [](void* data, const char* path, const char* msg) {
+        static_cast<std::vector<ConfigError>*>(data)->push_back({path ? path : "", msg ? msg : ""});
+      }};
   plugin->validate_config(config_json.c_str(), &sink);
   return errors;
 }

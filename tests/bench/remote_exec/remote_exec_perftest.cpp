@@ -89,7 +89,8 @@ double tree_cpu_ms(long root) {
     for (int i = 0; i < 9; ++i) rest >> skip;  // pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
     rest >> utime >> stime >> cutime >> cstime;
     if (!rest) continue;
-    all.push_back({std::stol(name), ppid, static_cast<double>(utime + stime + static_cast<unsigned long long>(cutime + cstime)) * tick_ms});
+    all.push_back({std::stol(name), ppid,
+                   static_cast<double>(utime + stime + static_cast<unsigned long long>(cutime + cstime)) * tick_ms});
   }
   double total = 0;
   std::vector<long> todo{root};
@@ -146,8 +147,10 @@ Proc spawn(const std::vector<std::string>& argv, const std::string& err_path, bo
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (capture) posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  if (capture)
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
   const auto start = Clock::now();
@@ -268,8 +271,8 @@ bool sequential_batch(pcs::RemoteExecutor& ex, const pcs::CommandSpec& c, int n,
   for (int i = 0; i < n; ++i) {
     auto r = ex.run(c, {});
     if (!r.success()) {
-      std::fprintf(stderr, "remote_exec_perftest: sequential `%s` failed: %s%s\n", c.display().c_str(),
-                   r.error.c_str(), r.err.c_str());
+      std::fprintf(stderr, "remote_exec_perftest: sequential `%s` failed: %s%s\n", c.display().c_str(), r.error.c_str(),
+                   r.err.c_str());
       return false;
     }
   }
@@ -309,7 +312,8 @@ constexpr double kGoalSftp = 0.9;         // ours / scp over ControlMaster, MiB/
 
 int main(int argc, char** argv) {
   std::string machine = "desktop";
-  int runs = 200, warmup = 10, cpu_runs = 50, concurrent = 64, sleep_ms = 200, conc_rounds = 3, sftp_mib = 100, sftp_runs = 5;
+  int runs = 200, warmup = 10, cpu_runs = 50, concurrent = 64, sleep_ms = 200, conc_rounds = 3, sftp_mib = 100,
+      sftp_runs = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") {
@@ -321,21 +325,31 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* v = argv[++i];
-    if (a == "--machine") machine = v;
-    else if (a == "--runs") runs = std::atoi(v);
-    else if (a == "--warmup") warmup = std::atoi(v);
-    else if (a == "--cpu-runs") cpu_runs = std::atoi(v);
-    else if (a == "--concurrent") concurrent = std::atoi(v);
-    else if (a == "--sleep-ms") sleep_ms = std::atoi(v);
-    else if (a == "--conc-rounds") conc_rounds = std::atoi(v);
-    else if (a == "--sftp-mib") sftp_mib = std::atoi(v);
-    else if (a == "--sftp-runs") sftp_runs = std::atoi(v);
+    if (a == "--machine")
+      machine = v;
+    else if (a == "--runs")
+      runs = std::atoi(v);
+    else if (a == "--warmup")
+      warmup = std::atoi(v);
+    else if (a == "--cpu-runs")
+      cpu_runs = std::atoi(v);
+    else if (a == "--concurrent")
+      concurrent = std::atoi(v);
+    else if (a == "--sleep-ms")
+      sleep_ms = std::atoi(v);
+    else if (a == "--conc-rounds")
+      conc_rounds = std::atoi(v);
+    else if (a == "--sftp-mib")
+      sftp_mib = std::atoi(v);
+    else if (a == "--sftp-runs")
+      sftp_runs = std::atoi(v);
     else {
       usage();
       return 2;
     }
   }
-  if (runs < 1 || warmup < 0 || cpu_runs < 1 || concurrent < 1 || sleep_ms < 1 || conc_rounds < 1 || sftp_mib < 1 || sftp_runs < 1) {
+  if (runs < 1 || warmup < 0 || cpu_runs < 1 || concurrent < 1 || sleep_ms < 1 || conc_rounds < 1 || sftp_mib < 1 ||
+      sftp_runs < 1) {
     usage();
     return 2;
   }
@@ -364,8 +378,8 @@ int main(int argc, char** argv) {
   const std::string err_file = tmp + "/stderr";
   const std::string control_path = tmp + "/cm-%r@%h:%p";
   const std::vector<std::string> ssh_base = {"ssh", "-F", ssh_config};
-  const std::vector<std::string> cm_opts = {"-o", "ControlMaster=auto", "-o", "ControlPath=" + control_path, "-o",
-                                            "ControlPersist=60"};
+  const std::vector<std::string> cm_opts = {"-o", "ControlMaster=auto", "-o", "ControlPath=" + control_path,
+                                            "-o", "ControlPersist=60"};
   auto with = [](std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
@@ -451,8 +465,8 @@ int main(int argc, char** argv) {
               options.destination.c_str());
   std::printf("  libssh connect + key exchange + auth %.1f ms; first `true` on it %.1f ms; warmed with 7 commands\n",
               connect_ms, first_ms);
-  std::printf("  OpenSSH: ssh -F %s, ControlPath %s (master pid %ld, warmed with 5 commands)\n\n",
-              ssh_config.c_str(), control_path.c_str(), master_pid);
+  std::printf("  OpenSSH: ssh -F %s, ControlPath %s (master pid %ld, warmed with 5 commands)\n\n", ssh_config.c_str(),
+              control_path.c_str(), master_pid);
 
   // ---- 1. sequential `true`, interleaved ----
   struct Kind {
@@ -474,8 +488,15 @@ int main(int argc, char** argv) {
                      return p;
                    },
                    {}});
-  kinds.push_back({"OpenSSH ControlMaster, warm", [&] { return spawn(with(ssh_cm, {machine, "true"}), err_file); }, {}});
-  kinds.push_back({"fresh `ssh " + machine + " true`", [&] { return spawn(with(ssh_base, {machine, "true"}), err_file); },
+  kinds.push_back({"OpenSSH ControlMaster, warm",
+                   [&] {
+                     return spawn(with(ssh_cm, {machine, "true"}), err_file);
+                   },
+                   {}});
+  kinds.push_back({"fresh `ssh " + machine + " true`",
+                   [&] {
+                     return spawn(with(ssh_base, {machine, "true"}), err_file);
+                   },
                    {}});
   for (int i = 0; i < warmup + runs; ++i) {
     for (std::size_t k = 0; k < kinds.size(); ++k) {
@@ -518,15 +539,17 @@ int main(int argc, char** argv) {
   for (const auto& k : kinds)
     std::printf("%-40s %9.2f %9.2f %9.2f | %8.2f %8.2f\n", k.label.c_str(), median(k.wall), percentile(k.wall, 10),
                 percentile(k.wall, 90), k.client_cpu, k.server_cpu);
-  std::printf("  CPU ms per command, mean of %d more runs of each, interleaved: \"ours\" is this process (both\n"
-              "  threads) or the ssh process plus the ControlMaster; \"target\" is the machine's whole sshd tree\n"
-              "  (sshd sessions and shells), from /proc in 10 ms ticks: only a mean over many runs means much,\n"
-              "  and CPU times grow when other work loads the machine.\n",
-              cpu_runs);
+  std::printf(
+      "  CPU ms per command, mean of %d more runs of each, interleaved: \"ours\" is this process (both\n"
+      "  threads) or the ssh process plus the ControlMaster; \"target\" is the machine's whole sshd tree\n"
+      "  (sshd sessions and shells), from /proc in 10 ms ticks: only a mean over many runs means much,\n"
+      "  and CPU times grow when other work loads the machine.\n",
+      cpu_runs);
   const double ours_ms = median(kinds[0].wall), cm_ms = median(kinds[1].wall), fresh_ms = median(kinds[2].wall);
-  std::printf("  ratio of medians: RemoteExecutor / ControlMaster %.3f; RemoteExecutor / fresh ssh %.3f; "
-              "ControlMaster / fresh ssh %.3f\n\n",
-              ours_ms / cm_ms, ours_ms / fresh_ms, cm_ms / fresh_ms);
+  std::printf(
+      "  ratio of medians: RemoteExecutor / ControlMaster %.3f; RemoteExecutor / fresh ssh %.3f; "
+      "ControlMaster / fresh ssh %.3f\n\n",
+      ours_ms / cm_ms, ours_ms / fresh_ms, cm_ms / fresh_ms);
 
   // ---- 2. SFTP vs scp ----
   const std::string local = tmp + "/payload.bin";
@@ -554,7 +577,8 @@ int main(int argc, char** argv) {
   const auto scp_cm = with(with({"scp", "-q", "-F", ssh_config}, cm_opts), {local, machine + ":" + remote_scp_cm});
   const std::vector<std::string> scp_fresh = {"scp", "-q", "-F", ssh_config, local, machine + ":" + remote_scp_fresh};
   std::vector<Transfer> transfers;
-  transfers.push_back({"RemoteExecutor::send_file (SFTP)", remote_ours,
+  transfers.push_back({"RemoteExecutor::send_file (SFTP)",
+                       remote_ours,
                        [&] {
                          Proc p;
                          std::string error;
@@ -582,8 +606,8 @@ int main(int argc, char** argv) {
       std::string size;
       if (!must_run(ex, {"stat", "-c", "%s", "--", t.remote}, &size)) return fail();
       if (std::strtoull(size.c_str(), nullptr, 10) != bytes) {
-        std::fprintf(stderr, "remote_exec_perftest: %s: %s has %s bytes, sent %zu\n", t.label.c_str(),
-                     t.remote.c_str(), size.c_str(), bytes);
+        std::fprintf(stderr, "remote_exec_perftest: %s: %s has %s bytes, sent %zu\n", t.label.c_str(), t.remote.c_str(),
+                     size.c_str(), bytes);
         return fail();
       }
       if (i >= 0 && !t.checksummed) {
@@ -611,10 +635,11 @@ int main(int argc, char** argv) {
   }
   const double sftp_ours = median(transfers[0].mibps), sftp_cm = median(transfers[1].mibps),
                sftp_fresh = median(transfers[2].mibps);
-  std::printf("  ratio of medians: send_file / scp (ControlMaster) %.3f; send_file / scp (fresh) %.3f\n"
-              "  (OpenSSH 9's scp speaks SFTP too; a fresh scp includes connecting and a cold connection's slow "
-              "start)\n\n",
-              sftp_ours / sftp_cm, sftp_ours / sftp_fresh);
+  std::printf(
+      "  ratio of medians: send_file / scp (ControlMaster) %.3f; send_file / scp (fresh) %.3f\n"
+      "  (OpenSSH 9's scp speaks SFTP too; a fresh scp includes connecting and a cold connection's slow "
+      "start)\n\n",
+      sftp_ours / sftp_cm, sftp_ours / sftp_fresh);
   spawn(with(ssh_cm, {"-O", "exit", machine}), err_file);
   master_started = false;
 
@@ -629,8 +654,9 @@ int main(int argc, char** argv) {
     int peak = 0;
     int limit_after = 0;  // the connection's channel limit after this command's batches
   };
-  std::vector<Conc> concs = {{std::string("sleep ") + sleep_arg + " (waits)", argv_command({"sleep", sleep_arg}), {}, {}},
-                             {"true (CPU only)", argv_command({"true"}), {}, {}}};
+  std::vector<Conc> concs = {
+      {std::string("sleep ") + sleep_arg + " (waits)", argv_command({"sleep", sleep_arg}), {}, {}},
+      {"true (CPU only)", argv_command({"true"}), {}, {}}};
   for (auto& c : concs) {
     double wall = 0;
     int peak = 0;
@@ -649,26 +675,29 @@ int main(int argc, char** argv) {
     }
     c.limit_after = ex.connection().channel_limit();
   }
-  std::printf("== 3. %d commands issued at once from %d threads vs %d one after another: %d round(s) of each,\n"
-              "      alternating, after one untimed batch at once\n",
-              concurrent, concurrent, concurrent, conc_rounds);
+  std::printf(
+      "== 3. %d commands issued at once from %d threads vs %d one after another: %d round(s) of each,\n"
+      "      alternating, after one untimed batch at once\n",
+      concurrent, concurrent, concurrent, conc_rounds);
   std::printf("%-28s %12s %12s %9s %10s %12s\n", "command (batch wall ms)", "at once", "one by one", "speed-up",
               "peak open", "limit after");
   for (const auto& c : concs)
     std::printf("%-28s %12.1f %12.1f %8.2fx %10d %12d\n", c.label.c_str(), median(c.at_once), median(c.one_by_one),
                 median(c.one_by_one) / median(c.at_once), c.peak, c.limit_after);
-  std::printf("  peak open: most channels open at once (sampled every 5 ms); limit: the executor's channel limit\n"
-              "  (%d before; it learns sshd's MaxSessions, 10, from refused opens and queues beyond it).\n"
-              "  Per command at once: sleep %.1f ms, true %.2f ms.\n",
-              limit_before, median(concs[0].at_once) / concurrent, median(concs[1].at_once) / concurrent);
+  std::printf(
+      "  peak open: most channels open at once (sampled every 5 ms); limit: the executor's channel limit\n"
+      "  (%d before; it learns sshd's MaxSessions, 10, from refused opens and queues beyond it).\n"
+      "  Per command at once: sleep %.1f ms, true %.2f ms.\n",
+      limit_before, median(concs[0].at_once) / concurrent, median(concs[1].at_once) / concurrent);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double cpu_per_true = kinds[0].client_cpu + kinds[0].server_cpu;
-  std::printf("  `true` only costs CPU: an sshd session and a shell on the target, %.2f ms per command on both sides\n"
-              "  when run one by one (section 1), i.e. %d x %.2f / %u cores = %.0f ms of full cores for %d. One by one,\n"
-              "  each also waits for round trips with the cores idle; at once, the cores stay busy (and batching\n"
-              "  saves a little CPU), which is all concurrency recovers for it. Beyond that it cannot go faster: a\n"
-              "  command that waits (sleep, I/O, network) is where concurrency pays.\n\n",
-              cpu_per_true, concurrent, cpu_per_true, cores, concurrent * cpu_per_true / cores, concurrent);
+  std::printf(
+      "  `true` only costs CPU: an sshd session and a shell on the target, %.2f ms per command on both sides\n"
+      "  when run one by one (section 1), i.e. %d x %.2f / %u cores = %.0f ms of full cores for %d. One by one,\n"
+      "  each also waits for round trips with the cores idle; at once, the cores stay busy (and batching\n"
+      "  saves a little CPU), which is all concurrency recovers for it. Beyond that it cannot go faster: a\n"
+      "  command that waits (sleep, I/O, network) is where concurrency pays.\n\n",
+      cpu_per_true, concurrent, cpu_per_true, cores, concurrent * cpu_per_true / cores, concurrent);
 
   // ---- summary ----
   const double per_cmd_ratio = ours_ms / cm_ms;
@@ -681,10 +710,12 @@ int main(int argc, char** argv) {
               per_cmd_ratio);
   std::printf("%-52s %9.2f ms %9.2f ms %9.3f\n", "`true`, per command (vs fresh ssh)", ours_ms, fresh_ms,
               ours_ms / fresh_ms);
-  std::printf("%-52s %9.1f ms %9.1f ms %8.2fx\n", ("sleep: " + std::to_string(concurrent) + " at once vs one by one").c_str(),
-              median(concs[0].at_once), median(concs[0].one_by_one), conc_speedup);
-  std::printf("%-52s %9.1f ms %9.1f ms %8.2fx\n", ("true: " + std::to_string(concurrent) + " at once vs one by one").c_str(),
-              median(concs[1].at_once), median(concs[1].one_by_one), true_speedup);
+  std::printf("%-52s %9.1f ms %9.1f ms %8.2fx\n",
+              ("sleep: " + std::to_string(concurrent) + " at once vs one by one").c_str(), median(concs[0].at_once),
+              median(concs[0].one_by_one), conc_speedup);
+  std::printf("%-52s %9.1f ms %9.1f ms %8.2fx\n",
+              ("true: " + std::to_string(concurrent) + " at once vs one by one").c_str(), median(concs[1].at_once),
+              median(concs[1].one_by_one), true_speedup);
   std::printf("%-52s %6.1f MiB/s %6.1f MiB/s %9.3f\n", "send_file vs scp over ControlMaster, warm", sftp_ours, sftp_cm,
               sftp_ratio);
   std::printf("%-52s %6.1f MiB/s %6.1f MiB/s %9.3f\n", "send_file vs scp on a fresh connection", sftp_ours, sftp_fresh,

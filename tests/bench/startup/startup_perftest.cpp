@@ -78,8 +78,10 @@ Outcome run(std::vector<std::string> argv, std::vector<std::string> env, bool ca
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (capture) posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  else posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  if (capture)
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   if (!capture) posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
 
   const auto start = std::chrono::steady_clock::now();
@@ -172,14 +174,18 @@ bool verify_plugins(const std::string& host, const std::string& dir, int expect,
     const fs::path path = p.value<std::string>("path", "");
     names.insert(name);
     if (fs::canonical(path, ec).parent_path() != want_dir) {
-      std::fprintf(stderr, "startup_perftest: plugin '%s' comes from %s, not from %s (another plugin directory "
-                   "interferes)\n", name.c_str(), path.c_str(), dir.c_str());
+      std::fprintf(stderr,
+                   "startup_perftest: plugin '%s' comes from %s, not from %s (another plugin directory "
+                   "interferes)\n",
+                   name.c_str(), path.c_str(), dir.c_str());
       ok = false;
     }
   }
   if (plugins.size() != static_cast<std::size_t>(expect) || names.size() != plugins.size()) {
-    std::fprintf(stderr, "startup_perftest: `pc-switcher plugins --json --plugin-dir %s` lists %zu plugins "
-                 "(%zu distinct names), expected %d\n", dir.c_str(), plugins.size(), names.size(), expect);
+    std::fprintf(stderr,
+                 "startup_perftest: `pc-switcher plugins --json --plugin-dir %s` lists %zu plugins "
+                 "(%zu distinct names), expected %d\n",
+                 dir.c_str(), plugins.size(), names.size(), expect);
     ok = false;
   }
   return ok;
@@ -200,10 +206,14 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if ((a == "--runs" || a == "--warmup" || a == "--expect" || a == "--goal-ms") && i + 1 < argc) {
       const char* v = argv[++i];
-      if (a == "--runs") runs = std::atoi(v);
-      else if (a == "--warmup") warmup = std::atoi(v);
-      else if (a == "--expect") expect = std::atoi(v);
-      else goal_ms = std::atof(v);
+      if (a == "--runs")
+        runs = std::atoi(v);
+      else if (a == "--warmup")
+        warmup = std::atoi(v);
+      else if (a == "--expect")
+        expect = std::atoi(v);
+      else
+        goal_ms = std::atof(v);
     } else if (a == "-h" || a == "--help") {
       usage();
       return 0;
