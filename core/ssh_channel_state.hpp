@@ -6,6 +6,7 @@
 // output, frees stdin space or finishes the channel.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -34,6 +35,9 @@ struct SshChannelState {
   int exit_status = -1;
   std::string exit_signal;  // "TERM", "KILL", ... when it died of a signal
   std::string failure;      // set when the channel failed (open refused, connection lost)
+
+  // I/O thread only: when the server first refused to open this channel.
+  std::chrono::steady_clock::time_point first_refusal{};
 
   bool abandon = false;  // the job thread gave up: close the channel at once
 };

@@ -15,6 +15,8 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // Stop reading a channel whose unread output exceeds this: the SSH window then
 // fills and the remote writer waits, instead of our memory growing.
 constexpr std::size_t kMaxBuffered = 8 * 1024 * 1024;
+// How long a refused channel open is retried before the command fails.
+constexpr auto kRefusalPatience = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -248,9 +250,14 @@ void SshConnection::loop() {
           // Opens answered after a refusal show the server allows more.
           if (++opened > limit_) limit_ = opened;
           busy = true;
-        } else if (opened > 0) {
-          // The server refused one more session (MaxSessions): queue it again
-          // and keep at most what is open now.
+        } else if (a.state->first_refusal == std::chrono::steady_clock::time_point{} ||
+                   std::chrono::steady_clock::now() - a.state->first_refusal < kRefusalPatience) {
+          // The server refused one more session (MaxSessions). Sessions we
+          // closed a moment ago may still count there, so even with none open
+          // on our side this is worth retrying: queue it again and keep at most
+          // what is open now.
+          if (a.state->first_refusal == std::chrono::steady_clock::time_point{})
+            a.state->first_refusal = std::chrono::steady_clock::now();
           limit_ = std::max(1, opened);
           last_refusal = std::chrono::steady_clock::now();
           {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <fstream>
 #include <thread>
 
@@ -165,6 +166,27 @@ TEST_CASE("16 commands at once on one connection (sshd allows 10 sessions)") {
   CHECK(ok == 16);
   CHECK(took < 4s);                                    // sequential would be 8 s
   CHECK(desktop().connection().channel_limit() >= 4);  // adapted to MaxSessions, not collapsed
+}
+
+TEST_CASE("bursts of 64 short commands on a new connection all succeed") {
+  // sshd may still count sessions we have just closed: refused opens are retried.
+  pcs::RemoteExecutor own(connect_desktop());
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    std::mutex mu;
+    std::string first_error;
+    for (int i = 0; i < 64; ++i)
+      threads.emplace_back([&] {
+        auto r = own.run(argv({"true"}), {});
+        if (r.success()) ++ok;
+        std::lock_guard lock(mu);
+        if (!r.success() && first_error.empty()) first_error = r.error;
+      });
+    for (auto& t : threads) t.join();
+    INFO(first_error);
+    CHECK(ok == 64);
+  }
 }
 
 TEST_CASE("a queued command that times out or is cancelled returns at once and harms no other") {
