@@ -22,10 +22,7 @@
 // ControlMaster; N waiting commands at once >= 4x faster than one after
 // another; SFTP throughput >= 0.9x scp over the warm ControlMaster. The exit
 // status is 1 only if something failed to run, 2 for bad arguments.
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "remote_executor.hpp"
 #include "sandbox_env.hpp"
 
@@ -114,93 +112,20 @@ double rusage_ms(int who) {
 
 // ---- spawning OpenSSH (no shell) ----
 
-struct Proc {
-  bool ok = false;
-  double wall_ms = 0;
-  std::string out;    // stdout, when captured
-  std::string error;  // why it failed, with its stderr
-};
+using Proc = bench::Timed;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::string joined(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
+using bench::median;
+using bench::percentile;
 
-// Runs argv (PATH searched); stdin from /dev/null, stdout to /dev/null (or
-// captured), stderr to `err_path` (shown if it fails).
+// Runs argv; stderr to `err_path` (shown if it fails).
 Proc spawn(const std::vector<std::string>& argv, const std::string& err_path, bool capture = false) {
-  Proc r;
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  int pipefd[2] = {-1, -1};
-  if (capture && ::pipe2(pipefd, O_CLOEXEC) != 0) {
-    r.error = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (capture)
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  else
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-  const auto start = Clock::now();
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (capture) ::close(pipefd[1]);
-  if (rc != 0) {
-    if (capture) ::close(pipefd[0]);
-    r.error = "cannot start " + argv[0] + ": " + std::strerror(rc);
-    return r;
-  }
-  if (capture) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0) r.out.append(buf, static_cast<std::size_t>(n));
-    ::close(pipefd[0]);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) {
-      r.error = std::string("waitpid: ") + std::strerror(errno);
-      return r;
-    }
-  r.wall_ms = ms_between(start, Clock::now());
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    r.ok = true;
-  } else {
-    r.error = "`" + joined(argv) + "` " +
-              (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                 : "was killed by signal " + std::to_string(WTERMSIG(status)));
-    std::string err = slurp(err_path);
-    if (!err.empty()) r.error += ": " + err;
-  }
-  return r;
+  return bench::run_timed(argv, nullptr, capture, err_path);
 }
-
-// ---- statistics ----
-
-// Percentile by linear interpolation between closest ranks.
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = p / 100.0 * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-double median(const std::vector<double>& v) { return percentile(v, 50); }
 
 // ---- the remote executor ----
 
@@ -215,7 +140,7 @@ bool must_run(pcs::RemoteExecutor& ex, const std::vector<std::string>& argv, std
   auto r = ex.run(argv_command(argv), {});
   if (!r.success()) {
     std::fprintf(stderr, "remote_exec_perftest: `%s` on %s failed: status %d, exit %d, signal %d: %s%s\n",
-                 joined(argv).c_str(), ex.label().c_str(), static_cast<int>(r.status), r.exit_code, r.signal,
+                 bench::joined(argv).c_str(), ex.label().c_str(), static_cast<int>(r.status), r.exit_code, r.signal,
                  r.error.c_str(), r.err.c_str());
     return false;
   }

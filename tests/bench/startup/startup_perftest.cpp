@@ -9,14 +9,8 @@
 // is searched. Before timing, `pc-switcher plugins --json` must list exactly
 // --expect plugins, all from PLUGIN_DIR, else the exit status is 1. The goal
 // (plugins at most --goal-ms above /bin/true, medians) is reported, not enforced.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +23,8 @@
 // The SDK's small JSON parser: enough to read `plugins --json`, and quick to compile.
 #include <pcswitcher/json.hpp>
 
+#include "bench_common.hpp"
+
 extern char** environ;
 
 namespace {
@@ -40,13 +36,6 @@ struct Sample {
   double cpu_ms;  // user + system time of the child
 };
 
-struct Outcome {
-  bool ok = false;
-  Sample sample{};
-  std::string out;  // captured stdout when asked for
-  std::string error;
-};
-
 // The environment of the children: ours, but PCSWITCHER_PLUGIN_PATH empty.
 std::vector<std::string> child_environment() {
   std::vector<std::string> env;
@@ -56,82 +45,6 @@ std::vector<std::string> child_environment() {
   return env;
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-double ms_of(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
-
-// Runs argv; stdout goes to /dev/null, or to `out` when `capture` is set.
-Outcome run(std::vector<std::string> argv, std::vector<std::string> env, bool capture) {
-  Outcome r;
-  auto cargv = c_strings(argv);
-  auto cenv = c_strings(env);
-  int pipefd[2] = {-1, -1};
-  if (capture && ::pipe2(pipefd, O_CLOEXEC) != 0) {
-    r.error = std::string("pipe: ") + std::strerror(errno);
-    return r;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (capture)
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  else
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  if (!capture) posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-
-  const auto start = std::chrono::steady_clock::now();
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (capture) ::close(pipefd[1]);
-  if (rc != 0) {
-    if (capture) ::close(pipefd[0]);
-    r.error = "cannot start " + argv[0] + ": " + std::strerror(rc);
-    return r;
-  }
-  if (capture) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-      if (n > 0) r.out.append(buf, static_cast<std::size_t>(n));
-    ::close(pipefd[0]);
-  }
-  int status = 0;
-  rusage usage{};
-  while (::wait4(pid, &status, 0, &usage) < 0)
-    if (errno != EINTR) {
-      r.error = std::string("wait4: ") + std::strerror(errno);
-      return r;
-    }
-  const auto end = std::chrono::steady_clock::now();
-  r.sample.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
-  r.sample.cpu_ms = ms_of(usage.ru_utime) + ms_of(usage.ru_stime);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    r.ok = true;
-  } else {
-    std::string cmd;
-    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
-    r.error = "`" + cmd + "` " +
-              (WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                 : "was killed by signal " + std::to_string(WTERMSIG(status)));
-  }
-  return r;
-}
-
-// Percentile by linear interpolation between closest ranks; `v` sorted.
-double percentile(const std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const double pos = p / 100.0 * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 struct Stats {
   double median, p10, p90, cpu_median;
 };
@@ -139,14 +52,13 @@ struct Stats {
 Stats stats_of(const std::vector<Sample>& samples) {
   std::vector<double> wall, cpu;
   for (const auto& s : samples) wall.push_back(s.wall_ms), cpu.push_back(s.cpu_ms);
-  std::sort(wall.begin(), wall.end());
-  std::sort(cpu.begin(), cpu.end());
-  return {percentile(wall, 50), percentile(wall, 10), percentile(wall, 90), percentile(cpu, 50)};
+  return {bench::percentile(wall, 50), bench::percentile(wall, 10), bench::percentile(wall, 90),
+          bench::percentile(cpu, 50)};
 }
 
 // `pc-switcher plugins --json` must list exactly `expect` plugins, all in `dir`.
 bool verify_plugins(const std::string& host, const std::string& dir, int expect, const std::vector<std::string>& env) {
-  Outcome r = run({host, "plugins", "--json", "--plugin-dir", dir}, env, true);
+  bench::Timed r = bench::run_timed({host, "plugins", "--json", "--plugin-dir", dir}, &env, true);
   if (!r.ok) {
     std::fprintf(stderr, "startup_perftest: %s\n", r.error.c_str());
     return false;
@@ -248,12 +160,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup + runs; ++i) {
     for (std::size_t k = 0; k < cases.size(); ++k) {
       Case& c = cases[(k + static_cast<std::size_t>(i)) % cases.size()];  // rotate the order
-      Outcome r = run(c.argv, env, false);
+      bench::Timed r = bench::run_timed(c.argv, &env, false);
       if (!r.ok) {
         std::fprintf(stderr, "startup_perftest: %s\n", r.error.c_str());
         return 1;
       }
-      if (i >= warmup) c.samples.push_back(r.sample);
+      if (i >= warmup) c.samples.push_back({r.wall_ms, r.cpu_ms});
     }
   }
 
