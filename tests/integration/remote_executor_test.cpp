@@ -373,6 +373,29 @@ TEST_CASE("a server that never answers: a timeout that says what to check") {
   CHECK(std::chrono::steady_clock::now() - t0 < 6s);
 }
 
+TEST_CASE("a peer that stops answering is detected by the keepalive") {
+  // laptop's sshd sessions are frozen (SIGSTOP): the TCP connection stays up,
+  // nothing answers. Done through the sandbox script, not over SSH.
+  auto r = pcs::ssh_connect(SandboxEnv::get().ssh("laptop"));
+  REQUIRE(r.session);
+  pcs::RemoteExecutor laptop(std::make_shared<pcs::SshConnection>(std::move(r.session), "target (laptop)", 1s, 3));
+  REQUIRE(laptop.run(argv({"true"}), {}).success());
+  const std::string script = PCS_SANDBOX_SCRIPT;
+  std::thread freezer([&] {
+    std::this_thread::sleep_for(500ms);
+    std::system((script + " exec --root laptop pkill -STOP -u pcsuser -x sshd").c_str());
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto result = laptop.run(shell("sleep 30"), {});
+  auto took = std::chrono::steady_clock::now() - t0;
+  freezer.join();
+  std::system((script + " exec --root laptop pkill -KILL -u pcsuser -x sshd").c_str());
+  std::system((script + " exec --root laptop pkill -CONT -u pcsuser").c_str());
+  CHECK(result.status == PCS_ERR_REMOTE);
+  CHECK_THAT(result.error, Catch::Contains("target (laptop)") && Catch::Contains("no answer"));
+  CHECK(took < 8s);
+}
+
 TEST_CASE("a dropped connection fails the call in flight, naming the host") {
   pcs::RemoteExecutor own(connect_desktop());
   std::thread killer([] {
