@@ -27,7 +27,7 @@ std::string CommandSpec::display() const {
   return text;
 }
 
-ExecResult Executor::run(const CommandSpec& command, const CancelToken& cancel) {
+ExecResult MachineExecutor::run(const CommandSpec& command, const CancelToken& cancel) {
   ExecResult result;
   std::string error;
   auto process = start(command, cancel, error);

@@ -1,6 +1,8 @@
 // The executors behind the host-services table: one for the source (this
 // machine) and one for the target (over SSH). Jobs reach them only through
-// plugin.h; this interface is the host's own.
+// plugin.h; this interface is the host's own (named MachineExecutor and
+// MachineProcess so that it never clashes with the SDK's pcs::Executor and
+// pcs::Process in a file that uses both).
 //
 // Every call blocks the calling (job) thread. A call whose CancelToken is
 // cancelled returns PCS_ERR_CANCELLED promptly, after the process it ran —
@@ -55,9 +57,9 @@ struct OutputEvent {
 
 // A started process. Used from one thread at a time (terminate from any).
 // Destroying it terminates the process group if it still runs.
-class Process {
+class MachineProcess {
  public:
-  virtual ~Process() = default;
+  virtual ~MachineProcess() = default;
   // Next chunk (mode PCS_READ_CHUNK) or line (PCS_READ_LINE) from stdout or
   // stderr. PCS_OK, PCS_END_OF_STREAM once both are at their end, PCS_ERR_TIMEOUT
   // (timeout < 0: no limit), PCS_ERR_CANCELLED, or an error status.
@@ -71,11 +73,11 @@ class Process {
   virtual void terminate(std::chrono::milliseconds grace) = 0;
 };
 
-class Executor {
+class MachineExecutor {
  public:
-  virtual ~Executor() = default;
+  virtual ~MachineExecutor() = default;
   // Starts a command in the background. nullptr on failure, with `error` set.
-  virtual std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) = 0;
+  virtual std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) = 0;
   // Runs a command to its end: start, feed stdin_data, collect output, wait.
   virtual ExecResult run(const CommandSpec& command, const CancelToken& cancel);
   // Ends every process this executor started that still runs.

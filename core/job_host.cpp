@@ -31,7 +31,7 @@ void fill_result(pcs_command_result* r, ExecResult&& e) {
 }
 
 struct HostProcess {
-  std::unique_ptr<Process> process;
+  std::unique_ptr<MachineProcess> process;
   std::string chunk;
 };
 
@@ -40,7 +40,7 @@ struct HostProcess {
 struct JobHostCalls {
   static JobHost& self(const pcs_host* h) { return *static_cast<JobHost*>(h->host_data); }
 
-  static Executor* executor(JobHost& j, pcs_machine m) {
+  static MachineExecutor* executor(JobHost& j, pcs_machine m) {
     if (m == PCS_MACHINE_SOURCE) return j.services_.source;
     if (m == PCS_MACHINE_TARGET) return j.services_.target;
     return nullptr;
@@ -76,7 +76,7 @@ struct JobHostCalls {
     if (const char* why = invalid(c)) {
       e.status = PCS_ERR_INVALID_ARGUMENT;
       e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
-    } else if (Executor* ex = executor(j, c->machine)) {
+    } else if (MachineExecutor* ex = executor(j, c->machine)) {
       e = ex->run(CommandSpec::from(*c), j.cancel_);
     } else {
       e.status = PCS_ERR_UNSUPPORTED;
@@ -104,7 +104,7 @@ struct JobHostCalls {
       if (error) *error = t_last_error.c_str();
       return PCS_ERR_INVALID_ARGUMENT;
     }
-    Executor* ex = executor(j, c->machine);
+    MachineExecutor* ex = executor(j, c->machine);
     if (ex == nullptr) {
       t_last_error = "no connection to the target in this session";
       if (error) *error = t_last_error.c_str();
@@ -175,8 +175,8 @@ struct JobHostCalls {
     ExecResult p, c;
     uint64_t moved = 0;
     pcs_status s = PCS_OK;
-    Executor* pe = invalid(producer) ? nullptr : executor(j, producer->machine);
-    Executor* ce = invalid(consumer) ? nullptr : executor(j, consumer->machine);
+    MachineExecutor* pe = invalid(producer) ? nullptr : executor(j, producer->machine);
+    MachineExecutor* ce = invalid(consumer) ? nullptr : executor(j, consumer->machine);
     if (pe == nullptr || ce == nullptr) {
       s = PCS_ERR_INVALID_ARGUMENT;
       p.status = c.status = s;
@@ -248,7 +248,7 @@ std::string JobHost::error() const {
   return error_;
 }
 
-pcs_status pipe_between(Executor& producer_exec, const CommandSpec& producer, Executor& consumer_exec,
+pcs_status pipe_between(MachineExecutor& producer_exec, const CommandSpec& producer, MachineExecutor& consumer_exec,
                         const CommandSpec& consumer, const CancelToken& cancel,
                         const std::function<void(uint64_t)>& on_bytes, uint64_t& bytes, ExecResult& pr,
                         ExecResult& cr) {

@@ -25,7 +25,7 @@ struct SessionFacts {
 };
 
 struct JobServices {
-  Executor* source = nullptr;        // required
+  MachineExecutor* source = nullptr;        // required
   RemoteExecutor* target = nullptr;  // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
   std::function<void(const std::string& job, const pcs_log_record&)> log;     // must not block
   std::function<void(const std::string& job, const pcs_progress&)> progress;  // must not block
@@ -60,7 +60,7 @@ class JobHost {
 
 // Streams producer's stdout into consumer's stdin (each on its executor),
 // calling on_bytes at most every 100 ms. Fills both results.
-pcs_status pipe_between(Executor& producer_exec, const CommandSpec& producer, Executor& consumer_exec,
+pcs_status pipe_between(MachineExecutor& producer_exec, const CommandSpec& producer, MachineExecutor& consumer_exec,
                         const CommandSpec& consumer, const CancelToken& cancel,
                         const std::function<void(uint64_t)>& on_bytes, uint64_t& bytes, ExecResult& producer_result,
                         ExecResult& consumer_result);

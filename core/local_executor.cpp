@@ -186,10 +186,10 @@ LocalExecutor::LocalExecutor(std::string label)
 
 LocalExecutor::~LocalExecutor() = default;
 
-std::unique_ptr<Process> LocalExecutor::start(const CommandSpec& command, const CancelToken& cancel,
+std::unique_ptr<MachineProcess> LocalExecutor::start(const CommandSpec& command, const CancelToken& cancel,
                                               std::string& error) {
   std::string display = shown(command);
-  auto fail = [&](const std::string& why) -> std::unique_ptr<Process> {
+  auto fail = [&](const std::string& why) -> std::unique_ptr<MachineProcess> {
     error = label_ + ": cannot start `" + display + "`: " + why;
     return nullptr;
   };

@@ -31,13 +31,13 @@ namespace local {
 class GroupRegistry;
 }
 
-class LocalExecutor : public Executor {
+class LocalExecutor : public MachineExecutor {
  public:
   // `label` names this machine in every message, e.g. "source (laptop)".
   explicit LocalExecutor(std::string label);
   ~LocalExecutor() override;
 
-  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
+  std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
   void terminate_all(std::chrono::milliseconds grace) override;
   std::string label() const override { return label_; }
 

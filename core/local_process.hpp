@@ -35,7 +35,7 @@ struct ChildFds {
   UniqueFd in, out, err, pidfd;
 };
 
-class LocalProcess final : public Process {
+class LocalProcess final : public MachineProcess {
  public:
   using Clock = std::chrono::steady_clock;
   LocalProcess(std::shared_ptr<ChildGroup> group, std::shared_ptr<GroupRegistry> registry, ChildFds fds,

@@ -53,7 +53,7 @@ std::string remote_command_line(const CommandSpec& c) {
   return line + "exec " + run;
 }
 
-class RemoteExecutor::RemoteProcess : public Process {
+class RemoteExecutor::RemoteProcess : public MachineProcess {
  public:
   RemoteProcess(RemoteExecutor& owner, std::shared_ptr<SshChannelState> state, const CommandSpec& spec,
                 const CancelToken& cancel)
@@ -251,7 +251,7 @@ RemoteExecutor::RemoteExecutor(std::shared_ptr<SshConnection> connection) : conn
 
 RemoteExecutor::~RemoteExecutor() { terminate_all(std::chrono::milliseconds(500)); }
 
-std::unique_ptr<Process> RemoteExecutor::start(const CommandSpec& command, const CancelToken& cancel,
+std::unique_ptr<MachineProcess> RemoteExecutor::start(const CommandSpec& command, const CancelToken& cancel,
                                                std::string& error) {
   if (cancel.cancelled()) {
     error = fmt::format("{}: cancelled before `{}` started", label(), command.display());

@@ -21,12 +21,12 @@ namespace pcs {
 // sudo and the process-group marker. Exposed for tests.
 std::string remote_command_line(const CommandSpec& command);
 
-class RemoteExecutor : public Executor {
+class RemoteExecutor : public MachineExecutor {
  public:
   explicit RemoteExecutor(std::shared_ptr<SshConnection> connection);
   ~RemoteExecutor() override;
 
-  std::unique_ptr<Process> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
+  std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
   void terminate_all(std::chrono::milliseconds grace) override;
   std::string label() const override { return connection_->label(); }
 
