@@ -1,0 +1,123 @@
+#include "text_sink.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "log_level.hpp"
+#include "redact.hpp"
+
+namespace pcs {
+namespace {
+
+std::string clock_time(EventTime time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+const char* level_color(pcs_log_level level) {
+  if (level >= PCS_LOG_CRITICAL) return "\x1b[1;31m";
+  if (level >= PCS_LOG_ERROR) return "\x1b[31m";
+  if (level >= PCS_LOG_WARNING) return "\x1b[33m";
+  if (level >= PCS_LOG_INFO) return nullptr;
+  return "\x1b[2m";
+}
+
+std::string colored(std::string line, pcs_log_level level, bool color) {
+  const char* c = color ? level_color(level) : nullptr;
+  return c ? c + std::move(line) + "\x1b[0m" : line;
+}
+
+std::string safe(const std::string& s) { return has_url_credentials(s) ? redact_credentials(s) : s; }
+
+// A value as key=value shows it: bare when it is one word, else quoted.
+std::string shown_value(const LogExtra& x) {
+  std::string v = safe(x.value);
+  if (x.is_json) return v;
+  bool bare = !v.empty();
+  for (char c : v)
+    if (c == ' ' || c == '"' || c == '\\' || c == '=' || c == '\t' || c == '\n') bare = false;
+  if (bare) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + '"';
+}
+
+std::string job_part(const std::string& job) { return job.empty() ? std::string() : " [" + job + "]"; }
+
+}  // namespace
+
+bool use_color(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  return ::isatty(fd) == 1;
+}
+
+std::string text_line(const LogEvent& e, bool color) {
+  std::string line = clock_time(e.time) + " " + log_level_name(e.level) + job_part(e.job);
+  if (e.machine != Machine::None) line += std::string(" (") + machine_name(e.machine) + ")";
+  line += " " + safe(e.message);
+  for (const LogExtra& x : e.extras) line += " " + x.key + "=" + shown_value(x);
+  return colored(std::move(line), e.level, color);
+}
+
+TextSink::TextSink(std::FILE* out, TextSinkOptions options) : out_(out), options_(options) {}
+
+void TextSink::write(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fputc('\n', out_);
+}
+
+void TextSink::progress(const ProgressEvent& p) {
+  if (options_.floor > PCS_LOG_INFO) return;
+  auto [it, fresh] = last_progress_.try_emplace(p.job, p.time);
+  if (!fresh) {
+    if (p.time - it->second < options_.progress_interval) return;
+    it->second = p.time;
+  }
+  std::string line = clock_time(p.time) + " PROGRESS" + job_part(p.job);
+  if (p.fields & PCS_PROGRESS_TRACK) line += " (" + p.track + ")";
+  if (p.fields & PCS_PROGRESS_PERCENT) line += " " + std::to_string(p.percent) + "%";
+  if (p.fields & PCS_PROGRESS_CURRENT) {
+    line += " " + std::to_string(p.current);
+    if (p.fields & PCS_PROGRESS_TOTAL) line += "/" + std::to_string(p.total);
+  }
+  if (p.fields & PCS_PROGRESS_ITEM) line += " " + safe(p.item);
+  if (p.fields & PCS_PROGRESS_HEARTBEAT) line += " (working)";
+  write(line);
+}
+
+void TextSink::deliver(const Event& event) {
+  if (const auto* log = std::get_if<LogEvent>(&event)) {
+    if (log->level >= options_.floor) write(text_line(*log, options_.color));
+  } else if (const auto* p = std::get_if<ProgressEvent>(&event)) {
+    progress(*p);
+  } else if (const auto* s = std::get_if<StepEvent>(&event)) {
+    if (options_.floor <= PCS_LOG_INFO)
+      write(clock_time(s->time) + " STEP " + s->step + (s->detail.empty() ? "" : ": " + safe(s->detail)));
+  } else if (const auto* j = std::get_if<JobStateEvent>(&event)) {
+    const pcs_log_level level = j->state == JobState::Failed ? PCS_LOG_ERROR : PCS_LOG_INFO;
+    if (level >= options_.floor)
+      write(colored(clock_time(j->time) + " JOB" + job_part(j->job) + " " + job_state_name(j->state) +
+                        (j->message.empty() ? "" : ": " + safe(j->message)),
+                    level, options_.color));
+  } else if (const auto* c = std::get_if<ConnectionEvent>(&event)) {
+    const pcs_log_level level = c->state == ConnectionState::Lost ? PCS_LOG_WARNING : PCS_LOG_INFO;
+    if (level >= options_.floor)
+      write(colored(clock_time(c->time) + " CONNECTION " + safe(c->target) + " " + connection_state_name(c->state) +
+                        (c->detail.empty() ? "" : ": " + safe(c->detail)),
+                    level, options_.color));
+  }
+}
+
+void TextSink::flush() { std::fflush(out_); }
+
+}  // namespace pcs
