@@ -117,8 +117,11 @@ class FakeHost {
   void set_dry_run(bool on) { session_.dry_run = on ? 1 : 0; }
   // Cancel the job when the n-th command (counting from 1) starts.
   void cancel_after(std::size_t n) { cancel_after_ = n; }
+  // Thread-safe. The job's cancel hook runs under attach_mu_, so the runner
+  // cannot destroy the instance while the hook runs.
   void cancel() {
     if (cancelled_.exchange(true)) return;
+    std::lock_guard lock(attach_mu_);
     if (plugin_ && instance_ && plugin_->cancel) plugin_->cancel(instance_);
   }
   // Answers for ask(), in order; without any, ask() reports "no terminal".
@@ -152,7 +155,10 @@ class FakeHost {
   std::string last_error = {};  // what the job passed to set_error
 
   // Used by the runners below.
-  void attach(const pcs_plugin* p, void* instance) { plugin_ = p, instance_ = instance; }
+  void attach(const pcs_plugin* p, void* instance) {
+    std::lock_guard lock(attach_mu_);
+    plugin_ = p, instance_ = instance;
+  }
 
  private:
   struct Rule {
@@ -362,6 +368,7 @@ class FakeHost {
   std::vector<RecordedLog> logs_ = {};
   std::vector<ProgressUpdate> progress_ = {};
   std::vector<RecordedTransfer> transfers_ = {};
+  std::mutex attach_mu_;  // guards plugin_ and instance_
   const pcs_plugin* plugin_ = nullptr;
   void* instance_ = nullptr;
 };
