@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is needed, builds, and runs every test: first a normal build
-# (unit, install and benchmark tests), then the whole suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# (unit, integration, install and benchmark tests), then the whole suite again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then the threaded parts
+# (SDK test kit, executors, host table) under ThreadSanitizer.
 # Usage: scripts/test.sh [--no-sanitizers]
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,4 +22,16 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== tests under ASan + UBSan (benchmarks excluded)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE bench
+fi
+
+if [ "${1:-}" != "--no-sanitizers" ]; then
+  echo "== build (ThreadSanitizer: executors, host table, test kit)"
+  # -Wno-tsan: Asio's atomic_thread_fence draws a warning TSan cannot act on.
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-fsanitize=thread -Wno-tsan" \
+    -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+    -DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=thread >/dev/null
+  cmake --build build-tsan -j "$jobs" --target sdk_test local_executor_test remote_executor_test job_host_test
+  echo "== tests under ThreadSanitizer"
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
+    -R '^(sdk_test|local_executor_test|remote_executor_test|job_host_test|sandbox_up|sandbox_down)$'
 fi
