@@ -34,6 +34,16 @@ struct CommandSpec {
   std::string stdin_data;  // written to stdin, which is then closed (run only)
 
   static CommandSpec from(const pcs_command& c);
+  static CommandSpec argv_form(std::vector<std::string> argv) {
+    CommandSpec c;
+    c.argv = std::move(argv);
+    return c;
+  }
+  static CommandSpec shell_form(std::string shell) {
+    CommandSpec c;
+    c.shell = std::move(shell);
+    return c;
+  }
   // For logs: the argv joined with shell quoting, or the shell string.
   std::string display() const;
 };
@@ -77,7 +87,8 @@ class MachineExecutor {
  public:
   virtual ~MachineExecutor() = default;
   // Starts a command in the background. nullptr on failure, with `error` set.
-  virtual std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) = 0;
+  virtual std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel,
+                                                std::string& error) = 0;
   // Runs a command to its end: start, feed stdin_data, collect output, wait.
   virtual ExecResult run(const CommandSpec& command, const CancelToken& cancel);
   // Ends every process this executor started that still runs.

@@ -137,9 +137,7 @@ pcs_status RemoteExecutor::send_file(const std::string& local_path, const std::s
   if (status != PCS_OK) {
     // The remote shell removes its temporary file on every exit it sees; a
     // SIGKILL it does not see, so remove it once more (never cancellable).
-    CommandSpec rm;
-    rm.argv = {"rm", "-f", "--", tmp};
-    run(rm, CancelToken{});
+    run(CommandSpec::argv_form({"rm", "-f", "--", tmp}), CancelToken{});
   }
   if (status != PCS_OK && error.empty())
     error = status == PCS_ERR_CANCELLED ? fmt::format("{}: cancelled", where)

@@ -37,16 +37,8 @@ pcs::RemoteExecutor& desktop() {
   return executor;
 }
 
-CommandSpec argv(std::vector<std::string> a) {
-  CommandSpec c;
-  c.argv = std::move(a);
-  return c;
-}
-CommandSpec shell(std::string s) {
-  CommandSpec c;
-  c.shell = std::move(s);
-  return c;
-}
+constexpr auto argv = &CommandSpec::argv_form;
+constexpr auto shell = &CommandSpec::shell_form;
 
 // How many processes of the test user on desktop have `marker` in their command line.
 int remote_count(const std::string& marker) {

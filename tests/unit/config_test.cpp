@@ -295,7 +295,7 @@ TEST_CASE("ConfigIssue::format is file:line:col: path: message", "[config][forma
 
 TEST_CASE("a missing config file is one issue saying to run pc-switcher init", "[config][file]") {
   TempDir dir;
-  const auto file = dir.path / "no-such-dir" / "config.yaml";
+  const auto file = dir / "no-such-dir" / "config.yaml";
   auto r = pcs::load_config_file(file, plugins());
   INFO(listing(r));
   REQUIRE(r.issues.size() == 1u);
@@ -309,7 +309,7 @@ TEST_CASE("a missing config file is one issue saying to run pc-switcher init", "
 
 TEST_CASE("load_config_file reports issues under the file's own name", "[config][file]") {
   TempDir dir;
-  const auto file = dir.path / "config.yaml";
+  const auto file = dir / "config.yaml";
   {
     std::ofstream out(file);
     out << "sync_jobs:\n  dummy_fail: true\n  dummy_success: tru\n";

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "config.hpp"
 #include "plugin_loader.hpp"
+#include "temp_dir.hpp"
 
 namespace config_test {
 
@@ -37,22 +38,6 @@ inline pcs::ConfigIssue single_issue(const std::string& text) {
   CHECK(r.issues.front().file == "config.yaml");
   return r.issues.front();
 }
-
-// Removes its directory (and what is in it) when it goes out of scope.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("pcs-config-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 const char* const kInstalled = "installed jobs: c_hello, dummy_fail, dummy_success";
 

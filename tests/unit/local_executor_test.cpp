@@ -20,17 +20,8 @@ namespace {
 
 const std::string kLabel = "source (testbox)";
 
-CommandSpec argv_cmd(std::vector<std::string> argv) {
-  CommandSpec c;
-  c.argv = std::move(argv);
-  return c;
-}
-
-CommandSpec shell_cmd(std::string script) {
-  CommandSpec c;
-  c.shell = std::move(script);
-  return c;
-}
+constexpr auto argv_cmd = &CommandSpec::argv_form;
+constexpr auto shell_cmd = &CommandSpec::shell_form;
 
 pid_t first_number(const std::string& text) { return static_cast<pid_t>(std::atol(text.c_str())); }
 

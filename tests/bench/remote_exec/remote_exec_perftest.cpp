@@ -129,11 +129,7 @@ Proc spawn(const std::vector<std::string>& argv, const std::string& err_path, bo
 
 // ---- the remote executor ----
 
-pcs::CommandSpec argv_command(std::vector<std::string> argv) {
-  pcs::CommandSpec c;
-  c.argv = std::move(argv);
-  return c;
-}
+constexpr auto argv_command = &pcs::CommandSpec::argv_form;
 
 // Runs a command that must succeed; false (with a message) otherwise.
 bool must_run(pcs::RemoteExecutor& ex, const std::vector<std::string>& argv, std::string* out = nullptr) {
