@@ -70,8 +70,8 @@ struct ProgressEvent {
 // A step of the sync lifecycle ("connect", "pre-sync snapshots", ...).
 struct StepEvent {
   EventTime time;
-  std::string step;
-  std::string detail;
+  std::string step;    // its name: "connect", or the job's name
+  std::string detail;  // its place in the session, "6/9"; may be empty
 };
 
 enum class JobState : std::uint8_t { Pending, Validating, Running, Succeeded, Failed, Skipped, Cancelled };

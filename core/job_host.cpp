@@ -77,7 +77,9 @@ struct JobHostCalls {
       e.status = PCS_ERR_INVALID_ARGUMENT;
       e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
     } else if (MachineExecutor* ex = executor(j, c->machine)) {
-      e = ex->run(CommandSpec::from(*c), j.cancel_);
+      const CommandSpec spec = CommandSpec::from(*c);
+      e = ex->run(spec, j.cancel_);
+      if (j.services_.trace) j.services_.trace(j.job_, c->machine, spec, e);
     } else {
       e.status = PCS_ERR_UNSUPPORTED;
       e.error = "no connection to the target in this session";
@@ -110,7 +112,16 @@ struct JobHostCalls {
       if (error) *error = t_last_error.c_str();
       return PCS_ERR_UNSUPPORTED;
     }
-    auto process = ex->start(CommandSpec::from(*c), j.cancel_, t_last_error);
+    const CommandSpec spec = CommandSpec::from(*c);
+    auto process = ex->start(spec, j.cancel_, t_last_error);
+    if (j.services_.trace) {
+      ExecResult started;
+      if (!process) {
+        started.status = PCS_ERR_IO;
+        started.error = t_last_error;
+      }
+      j.services_.trace(j.job_, c->machine, spec, started);
+    }
     if (!process) {
       if (error) *error = t_last_error.c_str();
       return j.cancel_.cancelled() ? PCS_ERR_CANCELLED : PCS_ERR_IO;

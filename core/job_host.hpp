@@ -25,10 +25,13 @@ struct SessionFacts {
 };
 
 struct JobServices {
-  MachineExecutor* source = nullptr;        // required
-  RemoteExecutor* target = nullptr;  // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
+  MachineExecutor* source = nullptr;  // required
+  RemoteExecutor* target = nullptr;   // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
   std::function<void(const std::string& job, const pcs_log_record&)> log;     // must not block
   std::function<void(const std::string& job, const pcs_progress&)> progress;  // must not block
+  // Called after each command a job ran (run) or started (start_process,
+  // with a result whose exit_code is -1): for the DEBUG trace. May be empty.
+  std::function<void(const std::string& job, pcs_machine, const CommandSpec&, const ExecResult&)> trace;
   // Returns the chosen index, or -1 when there is no terminal.
   std::function<int(const std::string& job, const pcs_question&)> ask;
 };

@@ -70,6 +70,10 @@ SshConnectResult ssh_connect(const SshOptions& o) {
   if (o.port > 0) ssh_options_set(s, SSH_OPTIONS_PORT, &o.port);
   if (!o.known_hosts_file.empty()) ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o.known_hosts_file.c_str());
   if (!o.identity_file.empty()) ssh_options_set(s, SSH_OPTIONS_ADD_IDENTITY, o.identity_file.c_str());
+  // libssh would print its warnings (e.g. about a known_hosts of /dev/null)
+  // straight to stderr, through the terminal view; our errors say what matters.
+  int quiet = SSH_LOG_NOLOG;
+  ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &quiet);
   ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);  // without it every channel open waits ~40 ms
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
   r.host = option(s, SSH_OPTIONS_HOST);

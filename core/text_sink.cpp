@@ -102,7 +102,7 @@ void TextSink::deliver(const Event& event) {
     progress(*p);
   } else if (const auto* s = std::get_if<StepEvent>(&event)) {
     if (options_.floor <= PCS_LOG_INFO)
-      write(clock_time(s->time) + " STEP " + s->step + (s->detail.empty() ? "" : ": " + safe(s->detail)));
+      write(clock_time(s->time) + " STEP " + (s->detail.empty() ? "" : safe(s->detail) + " — ") + safe(s->step));
   } else if (const auto* j = std::get_if<JobStateEvent>(&event)) {
     const pcs_log_level level = j->state == JobState::Failed ? PCS_LOG_ERROR : PCS_LOG_INFO;
     if (level >= options_.floor)

@@ -15,6 +15,7 @@ namespace {
 constexpr const char* kUsage = R"(Usage: pc-switcher [--version] [--help] COMMAND [ARGS...]
 
 Commands:
+  sync TARGET [OPTIONS]   make TARGET's state this machine's (files, packages, ...) over SSH
   plugins [--json]        list installed plugins (jobs) and those that were skipped
   plugins show NAME       a plugin's description and config schema
   init [--force]          write a commented default config from the installed plugins
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return kExitOk;
     }
+    if (command == "sync") return run_sync(args);
     if (command == "plugins") return run_plugins(args);
     if (command == "init") return run_init(args);
     if (command == "config") return run_config(args);

@@ -1,0 +1,163 @@
+#include "job_run.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace pcs {
+
+// The state one call shares with its thread; the thread keeps it alive, so a
+// call left behind never touches freed memory.
+struct JobRun::Call {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  pcs_status status = PCS_OK;
+  std::vector<MachineMessage> reports;
+  std::chrono::steady_clock::time_point begin = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point end{};
+};
+
+namespace {
+
+enum { kValidate, kExecute, kDescribe };
+
+Machine machine_of(pcs_machine m) { return m == PCS_MACHINE_TARGET ? Machine::Target : Machine::Source; }
+
+void add_report(void* data, pcs_machine machine, const char* message) {
+  auto* call = static_cast<JobRun::Call*>(data);
+  std::lock_guard lock(call->mu);
+  call->reports.push_back({machine_of(machine), message ? message : "(no message)"});
+}
+
+}  // namespace
+
+std::string describe_status(pcs_status s) {
+  switch (s) {
+    case PCS_OK:
+      return "ok";
+    case PCS_ERR_INVALID_CONFIG:
+      return "its configuration cannot be used";
+    case PCS_ERR_IO:
+      return "an I/O error";
+    case PCS_ERR_REMOTE:
+      return "the connection to the target failed";
+    case PCS_ERR_CANCELLED:
+      return "cancelled";
+    case PCS_ERR_UNSUPPORTED:
+      return "not supported here";
+    case PCS_ERR_INTERNAL:
+      return "an internal error in the plugin";
+    case PCS_ERR_TIMEOUT:
+      return "a timeout ran out";
+    case PCS_ERR_FAILED:
+      return "failed";
+    case PCS_SKIPPED:
+      return "skipped";
+    default:
+      return fmt::format("an unknown status {} (a plugin bug)", s);
+  }
+}
+
+JobRun::JobRun(const PluginInfo& plugin, const nlohmann::json& config, JobServices services, SessionFacts facts)
+    : plugin_(plugin),
+      config_json_(config.dump()),
+      host_(std::make_unique<JobHost>(plugin.name, std::move(services), std::move(facts))) {
+  const pcs_status s = plugin_.table->create(host_->table(), config_json_.c_str(), &instance_);
+  created_ = s == PCS_OK;
+  if (!created_) {
+    const std::string why = host_->error();
+    create_error_ = why.empty() ? describe_status(s) : why;
+  }
+}
+
+JobRun::~JobRun() {
+  if (!created_) return;
+  if (call_) {
+    std::unique_lock lock(call_->mu);
+    if (!call_->done) {
+      // Left behind: never destroy under a running call, and keep its host
+      // table alive for it.
+      static_cast<void>(host_.release());
+      return;
+    }
+  }
+  plugin_.table->destroy(instance_);
+}
+
+void JobRun::start(int which) {
+  auto call = std::make_shared<Call>();
+  call_ = call;
+  const pcs_plugin* table = plugin_.table;
+  void* instance = instance_;
+  std::thread([call, table, instance, which] {
+    pcs_validation_sink sink{sizeof(pcs_validation_sink), call.get(), &add_report};
+    pcs_status s = PCS_OK;
+    if (which == kValidate)
+      s = table->validate(instance, &sink);
+    else if (which == kExecute)
+      s = table->execute(instance);
+    else
+      s = table->describe_first_sync(instance, &sink);
+    std::lock_guard lock(call->mu);
+    call->status = s;
+    call->end = std::chrono::steady_clock::now();
+    call->done = true;
+    call->done_cv.notify_all();
+  }).detach();
+}
+
+void JobRun::start_validate() { start(kValidate); }
+void JobRun::start_execute() { start(kExecute); }
+bool JobRun::start_describe_first_sync() {
+  if (plugin_.table->describe_first_sync == nullptr) return false;
+  start(kDescribe);
+  return true;
+}
+
+bool JobRun::wait_for(std::chrono::milliseconds timeout) {
+  if (!call_) return true;
+  std::unique_lock lock(call_->mu);
+  return call_->done_cv.wait_for(lock, timeout, [&] { return call_->done; });
+}
+
+bool JobRun::running() const {
+  if (!call_) return false;
+  std::lock_guard lock(call_->mu);
+  return !call_->done;
+}
+
+bool JobRun::started() const { return call_ != nullptr; }
+
+pcs_status JobRun::status() const {
+  if (!call_) return PCS_OK;
+  std::lock_guard lock(call_->mu);
+  return call_->status;
+}
+
+std::string JobRun::message() const {
+  std::string why = host_->error();
+  return why.empty() ? describe_status(status()) : why;
+}
+
+std::vector<MachineMessage> JobRun::reports() const {
+  if (!call_) return {};
+  std::lock_guard lock(call_->mu);
+  return call_->reports;
+}
+
+std::chrono::milliseconds JobRun::duration() const {
+  if (!call_) return std::chrono::milliseconds(0);
+  std::lock_guard lock(call_->mu);
+  const auto end = call_->done ? call_->end : std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(end - call_->begin);
+}
+
+void JobRun::cancel() {
+  std::call_once(cancel_once_, [&] {
+    host_->cancel();
+    if (created_ && plugin_.table->cancel != nullptr && running()) plugin_.table->cancel(instance_);
+  });
+}
+
+}  // namespace pcs

@@ -1,0 +1,131 @@
+// `pc-switcher sync TARGET`: one sync session, shown on the terminal.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "interrupts.hpp"
+#include "session.hpp"
+#include "terminal.hpp"
+#include "text_sink.hpp"
+
+namespace po = boost::program_options;
+
+namespace pcs::cli {
+namespace {
+
+constexpr const char* kUsage = "pc-switcher sync TARGET [OPTIONS]";
+
+// "a,b" "c" → {a, b, c}
+std::vector<std::string> split_names(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) {
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      const auto comma = v.find(',', start);
+      const std::string name = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!name.empty()) out.push_back(name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_sync(const std::vector<std::string>& args) {
+  CommonOptions common;
+  SessionOptions options;
+  std::string target, report_file;
+  std::vector<std::string> only, skip;
+  po::options_description desc("Options");
+  add_common_options(desc, common, true);
+  desc.add_options()("dry-run,n", po::bool_switch(&options.dry_run),
+                     "show what would happen; change nothing on either machine")(
+      "yes,y", po::bool_switch(&options.yes),
+      "answer the jobs' questions with their defaults (not the sync-direction questions: see the next two)")(
+      "allow-first-sync", po::bool_switch(&options.allow_first_sync),
+      "go ahead when this is the target's first sync (its state is overwritten)")(
+      "allow-out-of-order", po::bool_switch(&options.allow_out_of_order),
+      "go ahead when the target last synced with another machine, or this one pushes twice")(
+      "accept-new-host-key", po::bool_switch(&options.accept_new_host_key),
+      "trust and record the target's host key when it is not in known_hosts yet (a changed key is always refused)")(
+      "only", po::value(&only)->composing()->value_name("JOB[,JOB]"),
+      "run only these sync jobs (required jobs still run)")(
+      "skip", po::value(&skip)->composing()->value_name("JOB[,JOB]"), "do not run these sync jobs")(
+      "report", po::value(&report_file)->value_name("FILE"), "also write the summary as JSON to FILE")(
+      "target", po::value(&target), "the machine to sync to: an ~/.ssh/config alias, host or user@host");
+  po::positional_options_description positional;
+  positional.add("target", 1);
+  parse(args, desc, &positional);
+  if (common.help) {
+    print_help(kUsage, desc);
+    std::cout << "Exit codes: 0 success, 1 failure (a job failed, lock held, config error, aborted), 2 usage error, "
+                 "130 interrupted.\n";
+    return kExitOk;
+  }
+  if (target.empty()) throw UsageError("sync needs a TARGET (an ~/.ssh/config alias, host or user@host)");
+  options.target = target;
+  options.config_file = config_path(common);
+  options.plugin_path = search_path(common);
+  options.only = split_names(only);
+  options.skip = split_names(skip);
+
+  Session* running = nullptr;
+  std::mutex running_mu;
+  // Before the first thread: every thread started later inherits the blocked mask.
+  InterruptWatcher watcher([&] {
+    std::lock_guard lock(running_mu);
+    if (running) running->interrupt();
+  });
+
+  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  const bool color = use_color(STDOUT_FILENO);
+  auto text = std::make_shared<TextSink>(stdout, TextSinkOptions{PCS_LOG_DEBUG, color});
+  auto terminal = std::make_shared<FloorFilter>(text, PCS_LOG_INFO);
+  EventBus bus({terminal});
+  options.on_config = [terminal](const Config& c) { terminal->set_floor(c.tui_floor); };
+  static_cast<void>(tty);
+
+  Session session(std::move(options), bus,
+                  [&](const std::string& job, const std::string& q, const std::vector<std::string>& choices) {
+                    bus.flush();
+                    return ask_on_terminal(job, q, choices, [&] { return session.interrupted(); });
+                  });
+  {
+    std::lock_guard lock(running_mu);
+    running = &session;
+  }
+  SessionReport report = session.run();
+  {
+    std::lock_guard lock(running_mu);
+    running = nullptr;
+  }
+  bus.close();
+  std::fflush(stdout);
+  std::cout << "\n" << format_summary(report, color);
+  int code = report.exit_code();
+  if (!report_file.empty()) {
+    try {
+      write_report_file(report_file, report);
+    } catch (const std::exception& e) {
+      std::cerr << "pc-switcher: " << e.what() << "\n";
+      if (code == kExitSuccess) code = kExitFailure;
+    }
+  }
+  std::cout.flush();
+  if (!session.abandoned_jobs().empty()) {
+    // Their threads still run plugin code: leave without running destructors under them.
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
+}
+
+}  // namespace pcs::cli
