@@ -53,6 +53,9 @@ struct LogEvent {
   Machine machine = Machine::None;
   std::string message;
   std::vector<LogExtra> extras;
+  // Written to the log file whatever its floor: the session's first and last
+  // lines, which `pc-switcher logs` reads.
+  bool always_in_file = false;
 };
 
 // pcs_progress, owned. `fields` holds the PCS_PROGRESS_* bits that are set.

@@ -123,7 +123,7 @@ LogFileSink::~LogFileSink() {
 
 void LogFileSink::deliver(const Event& event) {
   const auto* log = std::get_if<LogEvent>(&event);
-  if (log == nullptr || log->level < floor_) return;
+  if (log == nullptr || (log->level < floor_ && !log->always_in_file)) return;
   line_ = log_json_line(*log);
   line_ += '\n';
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size() && error_.empty())

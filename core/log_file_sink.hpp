@@ -4,7 +4,8 @@
 //   {"time":"2026-11-29T10:15:30.123+00:00","level":"INFO","job":"packages",
 //    "host":"target","message":"installed nginx","count":3}
 //
-// Only LogEvents at or above the floor (config `logging.file`) are written.
+// Only LogEvents at or above the floor (config `logging.file`) are written
+// (and those marked always_in_file).
 // `host` is left out for messages about neither machine. Extras follow as
 // their own keys (JSON extras as JSON values; one that is not valid JSON is
 // written as a string); an extra named like a fixed field gets an "extra_"

@@ -86,12 +86,13 @@ std::vector<std::string> Session::abandoned_jobs() const {
   return abandoned_;
 }
 
-void Session::log(pcs_log_level level, const std::string& message, std::vector<LogExtra> extras) {
+void Session::log(pcs_log_level level, const std::string& message, std::vector<LogExtra> extras, bool always_in_file) {
   LogEvent e;
   e.time = std::chrono::system_clock::now();
   e.level = level;
   e.message = message;
   e.extras = std::move(extras);
+  e.always_in_file = always_in_file;
   bus_.publish(std::move(e));
 }
 
@@ -156,7 +157,7 @@ SessionReport Session::run() {
                                {"exit_code", std::to_string(report_.exit_code()), true},
                                {"duration_s", fmt::format("{:.3f}", seconds), true}};
   if (!report_.reason.empty()) extras.push_back({"reason", report_.reason});
-  log(PCS_LOG_INFO, "session finished", std::move(extras));
+  log(PCS_LOG_INFO, "session finished", std::move(extras), true);
   bus_.flush();
   collector_->fill(report_);
   return report_;
@@ -190,7 +191,8 @@ void Session::open_log_file() {
        {"source", report_.source},
        {"target", options_.target},
        {"dry_run", options_.dry_run ? "true" : "false", true},
-       {"version", build::version}});
+       {"version", build::version}},
+      true);
 }
 
 void Session::lock_source() {

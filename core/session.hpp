@@ -81,7 +81,8 @@ class Session {
   struct Live;  // the connection, executors, locks and jobs of a running session
   class Stop;   // thrown inside run() to end the session with a status
 
-  void log(pcs_log_level level, const std::string& message, std::vector<LogExtra> extras = {});
+  void log(pcs_log_level level, const std::string& message, std::vector<LogExtra> extras = {},
+           bool always_in_file = false);
   void step(const std::string& name);
   void job_state(const std::string& job, JobState state, const std::string& message = {});
 

@@ -10,6 +10,7 @@ namespace pcs::cli {
 int run_plugins(const std::vector<std::string>& args);
 int run_init(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);
+int run_logs(const std::vector<std::string>& args);
 int run_sync(const std::vector<std::string>& args);
 
 }  // namespace pcs::cli

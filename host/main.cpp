@@ -20,6 +20,7 @@ Commands:
   plugins show NAME       a plugin's description and config schema
   init [--force]          write a commented default config from the installed plugins
   config check            check the config file against every job's schema
+  logs [--last|SESSION]   list sync sessions, replay one's log, or follow it (--follow)
 
 Run `pc-switcher COMMAND --help` for a command's options.
 Exit codes: 0 success, 1 error, 2 usage error.
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (command == "plugins") return run_plugins(args);
     if (command == "init") return run_init(args);
     if (command == "config") return run_config(args);
+    if (command == "logs") return run_logs(args);
     throw UsageError(fmt::format("unknown command '{}'", command));
   } catch (const UsageError& e) {
     std::cerr << fmt::format("pc-switcher: {}\nRun `pc-switcher --help` for usage.\n", e.what());
