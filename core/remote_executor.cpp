@@ -249,10 +249,13 @@ class RemoteExecutor::RemoteProcess : public MachineProcess {
 
 RemoteExecutor::RemoteExecutor(std::shared_ptr<SshConnection> connection) : connection_(std::move(connection)) {}
 
-RemoteExecutor::~RemoteExecutor() { terminate_all(std::chrono::milliseconds(500)); }
+RemoteExecutor::~RemoteExecutor() {
+  terminate_all(std::chrono::milliseconds(500));
+  wait_for_kills(std::chrono::seconds(3));
+}
 
 std::unique_ptr<MachineProcess> RemoteExecutor::start(const CommandSpec& command, const CancelToken& cancel,
-                                               std::string& error) {
+                                                      std::string& error) {
   if (cancel.cancelled()) {
     error = fmt::format("{}: cancelled before `{}` started", label(), command.display());
     return nullptr;
@@ -288,10 +291,32 @@ void RemoteExecutor::kill_group(long pgid, bool sudo, std::chrono::milliseconds 
   CommandSpec kill;
   kill.argv = {"sh", "-c", script};
   kill.sudo = sudo;
-  // Fire and forget: the channel runs on its own and is dropped when done.
+  // The caller does not wait, but the executor does before it goes away
+  // (wait_for_kills), so a kill is never lost to a connection closed too soon.
   auto state = connection_->exec(remote_command_line(kill));
-  std::lock_guard lock(state->mu);
-  state->close_stdin = true;
+  {
+    std::lock_guard lock(state->mu);
+    state->close_stdin = true;
+  }
+  std::lock_guard lock(mu_);
+  std::erase_if(kills_, [](const std::shared_ptr<SshChannelState>& k) {
+    std::lock_guard l(k->mu);
+    return k->done;
+  });
+  kills_.push_back(std::move(state));
+}
+
+void RemoteExecutor::wait_for_kills(std::chrono::milliseconds timeout) {
+  std::vector<std::shared_ptr<SshChannelState>> kills;
+  {
+    std::lock_guard lock(mu_);
+    kills.swap(kills_);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& k : kills) {
+    std::unique_lock lock(k->mu);
+    k->changed.wait_until(lock, deadline, [&] { return k->done; });
+  }
 }
 
 }  // namespace pcs

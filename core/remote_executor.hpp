@@ -26,7 +26,8 @@ class RemoteExecutor : public MachineExecutor {
   explicit RemoteExecutor(std::shared_ptr<SshConnection> connection);
   ~RemoteExecutor() override;
 
-  std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel, std::string& error) override;
+  std::unique_ptr<MachineProcess> start(const CommandSpec& command, const CancelToken& cancel,
+                                        std::string& error) override;
   void terminate_all(std::chrono::milliseconds grace) override;
   std::string label() const override { return connection_->label(); }
 
@@ -37,8 +38,11 @@ class RemoteExecutor : public MachineExecutor {
   pcs_status get_file(const std::string& remote_path, const std::string& local_path, uint32_t flags,
                       const CancelToken& cancel, std::string& error);
 
-  // Signals a remote process group (used by Process::terminate).
+  // Signals a remote process group (used by Process::terminate). Returns at once.
   void kill_group(long pgid, bool sudo, std::chrono::milliseconds grace);
+  // Waits (at most `timeout`) until every kill_group so far has run to its
+  // end. The destructor calls it; call it before closing the connection.
+  void wait_for_kills(std::chrono::milliseconds timeout);
 
   SshConnection& connection() { return *connection_; }
 
@@ -47,6 +51,7 @@ class RemoteExecutor : public MachineExecutor {
   std::shared_ptr<SshConnection> connection_;
   std::mutex mu_;
   std::vector<RemoteProcess*> live_;
+  std::vector<std::shared_ptr<SshChannelState>> kills_;  // kill_group channels not known to be done
 };
 
 }  // namespace pcs

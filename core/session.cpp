@@ -137,10 +137,6 @@ SessionReport Session::run() {
     report_.status = SessionOutcome::Failed;
     report_.reason = e.what();
   }
-  if (interrupted() && report_.status != SessionOutcome::Failed) {
-    report_.status = SessionOutcome::Interrupted;
-    if (report_.reason.empty()) report_.reason = "interrupted (Ctrl+C)";
-  }
   try {
     record_history();
   } catch (const std::exception& e) {
@@ -151,6 +147,13 @@ SessionReport Session::run() {
     }
   }
   cleanup();
+  // An interrupt wins, also one during cleanup: the user asked the session to end.
+  if (interrupted() && report_.status != SessionOutcome::Interrupted) {
+    report_.reason = report_.reason.empty() || report_.status == SessionOutcome::Completed
+                         ? "interrupted (Ctrl+C)"
+                         : "interrupted (Ctrl+C); before that: " + report_.reason;
+    report_.status = SessionOutcome::Interrupted;
+  }
   report_.finished = std::chrono::system_clock::now();
   const double seconds = std::chrono::duration<double>(report_.finished - report_.started).count();
   std::vector<LogExtra> extras{{"status", std::string(to_string(report_.status))},

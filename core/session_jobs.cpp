@@ -200,8 +200,8 @@ void Session::run_jobs() {
       continue;
     }
     if (interrupted() || background_failed()) {
-      out.reason = interrupted() ? "not run: interrupted" : "not run: a background job failed";
-      halted_by = out.reason.substr(9);
+      halted_by = interrupted() ? "interrupted" : fmt::format("background job {} failed", failed_background->name());
+      out.reason = "not run: " + halted_by;
       continue;
     }
     step(job->name());
@@ -214,9 +214,12 @@ void Session::run_jobs() {
       out.reason = "did not stop within the grace period after cancel";
     else if (out.state != JobState::Succeeded)
       out.reason = job->message();
-    if (failed_background != nullptr && out.state != JobState::Succeeded) {
-      out.state = JobState::Cancelled;
-      out.reason = fmt::format("cancelled: background job {} failed", failed_background->name());
+    if (failed_background != nullptr) {
+      halted_by = fmt::format("background job {} failed", failed_background->name());
+      if (out.state != JobState::Succeeded) {
+        out.state = JobState::Cancelled;
+        out.reason = "cancelled: " + halted_by;
+      }
     }
     job_state(job->name(), out.state, out.reason);
     const pcs_log_level level = out.state == JobState::Failed      ? PCS_LOG_CRITICAL

@@ -1,7 +1,10 @@
 // `pc-switcher sync TARGET`: one sync session, shown on the terminal.
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <iostream>
 
@@ -10,6 +13,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "interrupts.hpp"
+#include "live_view.hpp"
 #include "session.hpp"
 #include "terminal.hpp"
 #include "text_sink.hpp"
@@ -36,6 +40,34 @@ std::vector<std::string> split_names(const std::vector<std::string>& values) {
   }
   return out;
 }
+
+// Calls LiveView::tick() every 100 ms until stopped.
+class Ticker {
+ public:
+  explicit Ticker(std::shared_ptr<LiveView> view) : view_(std::move(view)) {
+    if (view_) thread_ = std::thread([this] { loop(); });
+  }
+  ~Ticker() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; })) view_->tick();
+  }
+  std::shared_ptr<LiveView> view_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -85,18 +117,33 @@ int run_sync(const std::vector<std::string>& args) {
     if (running) running->interrupt();
   });
 
-  const bool tty = ::isatty(STDOUT_FILENO) != 0;
+  // A live view on a terminal, plain lines otherwise; both behind the
+  // `logging.tui` floor, which is known once the session read the config.
   const bool color = use_color(STDOUT_FILENO);
-  auto text = std::make_shared<TextSink>(stdout, TextSinkOptions{PCS_LOG_DEBUG, color});
-  auto terminal = std::make_shared<FloorFilter>(text, PCS_LOG_INFO);
+  std::shared_ptr<LiveView> live;
+  std::shared_ptr<EventSink> shown;
+  if (::isatty(STDOUT_FILENO)) {
+    LiveViewOptions view;
+    view.floor = PCS_LOG_DEBUG;
+    view.color = color;
+    live = std::make_shared<LiveView>(stdout, view);
+    shown = live;
+  } else {
+    shown = std::make_shared<TextSink>(stdout, TextSinkOptions{PCS_LOG_DEBUG, color});
+  }
+  auto terminal = std::make_shared<FloorFilter>(shown, PCS_LOG_INFO);
   EventBus bus({terminal});
   options.on_config = [terminal](const Config& c) { terminal->set_floor(c.tui_floor); };
-  static_cast<void>(tty);
+  // Elapsed times and indeterminate bars move even when no event arrives.
+  Ticker ticker(live);
 
   Session session(std::move(options), bus,
                   [&](const std::string& job, const std::string& q, const std::vector<std::string>& choices) {
                     bus.flush();
-                    return ask_on_terminal(job, q, choices, [&] { return session.interrupted(); });
+                    if (live) live->suspend();
+                    const int answer = ask_on_terminal(job, q, choices, [&] { return session.interrupted(); });
+                    if (live) live->resume();
+                    return answer;
                   });
   {
     std::lock_guard lock(running_mu);
@@ -107,6 +154,9 @@ int run_sync(const std::vector<std::string>& args) {
     std::lock_guard lock(running_mu);
     running = nullptr;
   }
+  bus.flush();
+  ticker.stop();
+  if (live) live->finish();
   bus.close();
   std::fflush(stdout);
   std::cout << "\n" << format_summary(report, color);

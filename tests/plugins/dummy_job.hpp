@@ -6,6 +6,11 @@
 // ERROR line past 4 ticks). Progress 0/25/50/75/100 %. dummy_fail throws once
 // `fail_at` seconds have passed since the job started. Durations may be
 // fractions of a second so tests stay fast.
+//
+// Knobs for session tests: `validation_errors` makes validate() report one
+// problem on each machine; `validate_seconds` makes validate() run `sleep` on
+// the target that long; `cleanup_seconds` is how long the job takes to clean
+// up once cancelled (it must stay under the host's 5 s grace period).
 #pragma once
 
 #include <pcswitcher/job.hpp>
@@ -31,6 +36,14 @@ inline std::string fmt_seconds(double s) {
 template <bool Fails>
 class DummyJob : public pcs::SyncJob {
  public:
+  std::vector<pcs::ValidationError> validate(pcs::JobContext& ctx) override {
+    const double wait = ctx.config.value("validate_seconds", 0.0);
+    if (wait > 0) ctx.target.run({"sleep", fmt_seconds(wait)});
+    if (!ctx.config.value("validation_errors", false)) return {};
+    return {{pcs::Host::Source, "dummy problem on the source (validation_errors is set)"},
+            {pcs::Host::Target, "dummy problem on the target (validation_errors is set)"}};
+  }
+
   void execute(pcs::JobContext& ctx) override {
     const double source_s = ctx.config.value("source_duration", 20.0);
     const double target_s = ctx.config.value("target_duration", 20.0);
@@ -48,6 +61,7 @@ class DummyJob : public pcs::SyncJob {
       _log(ctx, pcs::Host::Target, pcs::LogLevel::Info, "Dummy job finished");
     } catch (const pcs::Cancelled&) {
       _log(ctx, pcs::Host::Source, pcs::LogLevel::Warning, "Dummy job termination requested");
+      std::this_thread::sleep_for(std::chrono::duration<double>(ctx.config.value("cleanup_seconds", 0.0)));
       throw;
     }
   }
