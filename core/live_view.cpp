@@ -315,16 +315,14 @@ void LiveView::queue_line(std::string line) {
 void LiveView::deliver(const Event& event) {
   std::lock_guard lock(mu_);
   state_.apply(event);
-  // What a plain TextSink would print, but steps and progress: the area shows those.
+  // What a plain TextSink would print, but steps, progress and job states:
+  // the area shows those, and the session logs each job's outcome itself.
   std::optional<LogEvent> line;
   auto note = [&](EventTime t, pcs_log_level level, const std::string& job, std::string what, const std::string& why) {
     line = LogEvent{t, level, job, Machine::None, std::move(what) + (why.empty() ? "" : ": " + why), {}};
   };
   if (const auto* log = std::get_if<LogEvent>(&event)) {
     line = *log;
-  } else if (const auto* j = std::get_if<JobStateEvent>(&event); j && has_ended(j->state)) {
-    note(j->time, j->state == JobState::Failed ? PCS_LOG_ERROR : PCS_LOG_INFO, j->job,
-         std::string("job ") + job_state_name(j->state), j->message);
   } else if (const auto* c = std::get_if<ConnectionEvent>(&event)) {
     note(c->time, c->state == ConnectionState::Lost ? PCS_LOG_WARNING : PCS_LOG_INFO, "",
          "connection to " + c->target + " " + connection_state_name(c->state), c->detail);

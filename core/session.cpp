@@ -121,7 +121,6 @@ SessionReport Session::run() {
   try {
     load_config();
     open_log_file();
-    log(PCS_LOG_INFO, fmt::format("Sync session {}: {} → {}", report_.session_id, report_.source, options_.target));
     if (options_.dry_run) log(PCS_LOG_WARNING, "Dry run: nothing on either machine will be changed");
     lock_source();
     connect();

@@ -225,10 +225,13 @@ void Session::run_jobs() {
     const pcs_log_level level = out.state == JobState::Failed      ? PCS_LOG_CRITICAL
                                 : out.state == JobState::Succeeded ? PCS_LOG_INFO
                                                                    : PCS_LOG_WARNING;
-    log(level,
-        fmt::format("Job {} {} after {:.1f} s{}", job->name(), job_state_name(out.state), out.duration.count() / 1e3,
-                    out.reason.empty() ? "" : ": " + out.reason),
-        {{"job_name", job->name()}, {"outcome", job_state_name(out.state)}});
+    LogEvent outcome_line;
+    outcome_line.time = std::chrono::system_clock::now();
+    outcome_line.level = level;
+    outcome_line.job = job->name();
+    outcome_line.message = fmt::format("{} after {:.1f} s{}", job_state_name(out.state), out.duration.count() / 1e3,
+                                       out.reason.empty() ? "" : ": " + out.reason);
+    bus_.publish(std::move(outcome_line));
     if (out.state == JobState::Failed && !job->plugin().failure_isolated)
       halted_by = fmt::format("{} failed", job->name());
     else if (out.state == JobState::Failed)

@@ -104,8 +104,12 @@ void TextSink::deliver(const Event& event) {
     if (options_.floor <= PCS_LOG_INFO)
       write(clock_time(s->time) + " STEP " + (s->detail.empty() ? "" : safe(s->detail) + " — ") + safe(s->step));
   } else if (const auto* j = std::get_if<JobStateEvent>(&event)) {
+    // A job's outcome is logged by the session itself (with its duration);
+    // only the states before it are shown here.
+    const bool ended =
+        j->state != JobState::Pending && j->state != JobState::Validating && j->state != JobState::Running;
     const pcs_log_level level = j->state == JobState::Failed ? PCS_LOG_ERROR : PCS_LOG_INFO;
-    if (level >= options_.floor)
+    if (!ended && level >= options_.floor)
       write(colored(clock_time(j->time) + " JOB" + job_part(j->job) + " " + job_state_name(j->state) +
                         (j->message.empty() ? "" : ": " + safe(j->message)),
                     level, options_.color));

@@ -1,24 +1,57 @@
 #!/bin/sh
-# The README's first command: installs what is needed, builds pc-switcher, and
-# runs it as a user would on a fresh machine: list the plugins, write the
-# default config, enable two jobs and check the config. (A real sync to a
-# sandbox target arrives with the orchestrator.)
+# The README's first command: a real sync between two sandbox machines on this
+# host (tests/sandbox: `laptop` 127.0.0.2 and `desktop` 127.0.0.3, each with its
+# own sshd, hostname, /home on btrfs). Installs what it needs, builds, brings
+# the machines up, and runs `pc-switcher sync desktop` inside `laptop` as its
+# user, with the dummy, C and example jobs. Run it as root (the sandbox needs
+# it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
+# the machines.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello
+cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example
 
-demo=$(mktemp -d)
-trap 'rm -rf "$demo"' EXIT
-export XDG_CONFIG_HOME="$demo/config" XDG_DATA_HOME="$demo/data"
-export PCSWITCHER_PLUGIN_PATH="$PWD/build/test-plugins"
-pcs=build/host/pc-switcher
+sandbox=tests/sandbox/sandbox.sh
+$sandbox up >/dev/null
+laptop() { $sandbox exec laptop "$@"; }
+desktop() { $sandbox exec desktop "$@"; }
+pcs="env PCSWITCHER_PLUGIN_PATH=$PWD/build/test-plugins $PWD/build/host/pc-switcher"
 
-set -x
-$pcs --version
-$pcs plugins
-$pcs init
-sed -i 's/^  dummy_success: false/  dummy_success: true/; s/^  c_hello: false/  c_hello: true/' \
-  "$XDG_CONFIG_HOME/pc-switcher/config.yaml"
-$pcs config check
+# What the example job needs: /data/example on both machines, and the
+# `sync-item` command it runs on the target for each item.
+for m in laptop desktop; do $sandbox exec --root $m install -d -o pcsuser /data/example; done
+$sandbox exec --root desktop sh -c 'printf "%s\n" "#!/bin/sh" "echo \"\$1\" >> \"\$HOME/example-synced.txt\"" \
+  > /usr/local/bin/sync-item && chmod 755 /usr/local/bin/sync-item'
+
+# The user's config on the laptop: the default one, with four jobs enabled.
+laptop sh -c "$pcs init --force >/dev/null"
+laptop sh -c 'cat > ~/.config/pc-switcher/config.yaml' <<'YAML'
+logging:
+  file: DEBUG
+  tui: INFO
+sync_jobs:
+  dummy_success: true
+  example: true
+  c_hello: true
+dummy_success:
+  source_duration: 3
+  target_duration: 3
+  tick_seconds: 0.5
+example:
+  items_to_sync: [notes, photos, settings]
+YAML
+laptop $pcs config check
+
+echo "== pc-switcher sync desktop   (inside laptop)"
+# The direction check would stop a second run (this laptop pushing twice);
+# the demo answers it in advance.
+status=0
+laptop $pcs sync desktop --allow-first-sync --allow-out-of-order || status=$?
+
+echo "== on desktop: what the example job synced, and its sync history"
+desktop cat /home/pcsuser/example-synced.txt
+desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json
+echo "== pc-switcher logs   (inside laptop)"
+laptop $pcs logs --limit 5
+exit $status

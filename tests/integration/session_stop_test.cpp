@@ -64,7 +64,7 @@ TEST_CASE("Ctrl+C during cleanup still ends in exit 130 and a clean state", "[se
   // The background job takes 3 s to stop after the last sync job: that is the cleanup.
   configure("sync_jobs:\n  c_hello: true\ndummy_background:\n  stop_seconds: 3\n");
   BackgroundSync run({"--allow-first-sync"}, true);
-  REQUIRE(log_shows("Job c_hello succeeded"));
+  REQUIRE(log_shows("\"job\":\"c_hello\",\"message\":\"succeeded after"));
   std::this_thread::sleep_for(500ms);
   run.signal("INT");
   auto& r = run.wait();
@@ -111,7 +111,7 @@ TEST_CASE("the connection dropped mid-job: exit 1 naming the job and target, loc
   auto& r = run.wait();
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
-  CHECK(r.out.find("CRITICAL Job dummy_success failed") != std::string::npos);
+  CHECK(r.out.find("CRITICAL [dummy_success] failed after") != std::string::npos);
   CHECK(r.out.find("target (desktop)") != std::string::npos);
   require_clean();
   next_sync_succeeds();

@@ -296,9 +296,9 @@ TEST_CASE("live view: log lines scroll above the area, which is redrawn in place
 
   view.finish();
   CHECK(out.text().substr(before) == "\r\x1b[3A\x1b[J");
-  view.deliver(job_state("user_data", pcs::JobState::Failed, "boom"));
+  view.deliver(log(PCS_LOG_ERROR, "boom"));
   view.flush();
-  CHECK(out.text().substr(before) == "\r\x1b[3A\x1b[J" + kHms + " ERROR [user_data] job failed: boom\n");
+  CHECK(out.text().substr(before) == "\r\x1b[3A\x1b[J" + kHms + " ERROR [packages] boom\n");
   view.finish();  // idempotent
   CHECK(count_of(out.text(), "boom") == 1);
 }
@@ -399,7 +399,7 @@ TEST_CASE("live view: as a sink of the event bus", "[live_view]") {
   const auto text = out.text();
   CHECK(count_of(text, "connection to desktop connected") == 1);
   CHECK(count_of(text, "installed nginx") == 1);
-  CHECK(count_of(text, "[packages] job succeeded") == 1);
+  CHECK(count_of(text, "succeeded") == 0);  // job outcomes are the session's own log lines
   CHECK(text.ends_with("\x1b[J"));  // the area is gone
   CHECK(view->state().bars.empty());
 }
