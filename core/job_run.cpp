@@ -20,7 +20,7 @@ struct JobRun::Call {
 
 namespace {
 
-enum { kValidate, kExecute, kDescribe };
+enum { kValidate, kExecute, kDescribe, kAfterSync };
 
 Machine machine_of(pcs_machine m) { return m == PCS_MACHINE_TARGET ? Machine::Target : Machine::Source; }
 
@@ -63,6 +63,10 @@ JobRun::JobRun(const PluginInfo& plugin, const nlohmann::json& config, JobServic
     : plugin_(plugin),
       config_json_(config.dump()),
       host_(std::make_unique<JobHost>(plugin.name, std::move(services), std::move(facts))) {
+  if (plugin_.table->get_extension != nullptr) {
+    const auto* ext = static_cast<const pcs_ext_after_sync*>(plugin_.table->get_extension(PCS_EXT_AFTER_SYNC));
+    if (PCS_HAS_FIELD(ext, pcs_ext_after_sync, after_sync) && ext->after_sync != nullptr) after_sync_ = ext;
+  }
   const pcs_status s = plugin_.table->create(host_->table(), config_json_.c_str(), &instance_);
   created_ = s == PCS_OK;
   if (!created_) {
@@ -85,18 +89,21 @@ JobRun::~JobRun() {
   plugin_.table->destroy(instance_);
 }
 
-void JobRun::start(int which) {
+void JobRun::start(int which, pcs_sync_outcome outcome) {
   auto call = std::make_shared<Call>();
   call_ = call;
   const pcs_plugin* table = plugin_.table;
+  const pcs_ext_after_sync* after = after_sync_;
   void* instance = instance_;
-  std::thread([call, table, instance, which] {
+  std::thread([call, table, after, instance, which, outcome] {
     pcs_validation_sink sink{sizeof(pcs_validation_sink), call.get(), &add_report};
     pcs_status s = PCS_OK;
     if (which == kValidate)
       s = table->validate(instance, &sink);
     else if (which == kExecute)
       s = table->execute(instance);
+    else if (which == kAfterSync)
+      s = after->after_sync(instance, outcome);
     else
       s = table->describe_first_sync(instance, &sink);
     std::lock_guard lock(call->mu);
@@ -109,6 +116,12 @@ void JobRun::start(int which) {
 
 void JobRun::start_validate() { start(kValidate); }
 void JobRun::start_execute() { start(kExecute); }
+bool JobRun::start_after_sync(pcs_sync_outcome outcome) {
+  if (after_sync_ == nullptr) return false;
+  start(kAfterSync, outcome);
+  return true;
+}
+
 bool JobRun::start_describe_first_sync() {
   if (plugin_.table->describe_first_sync == nullptr) return false;
   start(kDescribe);

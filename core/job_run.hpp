@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <pcswitcher/ext/after_sync.h>
 
 #include "event_bus.hpp"
 #include "job_host.hpp"
@@ -48,6 +49,9 @@ class JobRun {
   void start_execute();
   // False (and nothing started) when the plugin does not implement it.
   bool start_describe_first_sync();
+  // The "pcs.ext.after_sync/1" extension (ext/after_sync.h); false when not offered.
+  bool start_after_sync(pcs_sync_outcome outcome);
+  bool has_after_sync() const { return after_sync_ != nullptr; }
 
   // Waits up to `timeout` for the current call; true once it has returned.
   bool wait_for(std::chrono::milliseconds timeout);
@@ -72,12 +76,13 @@ class JobRun {
   struct Call;  // one call's state, shared with its thread (job_run.cpp)
 
  private:
-  void start(int which);
+  void start(int which, pcs_sync_outcome outcome = PCS_SYNC_SUCCEEDED);
 
   const PluginInfo& plugin_;
   std::string config_json_;
   std::unique_ptr<JobHost> host_;
   void* instance_ = nullptr;
+  const pcs_ext_after_sync* after_sync_ = nullptr;
   bool created_ = false;
   std::string create_error_;
   std::shared_ptr<Call> call_;

@@ -96,6 +96,7 @@ class Session {
   void create_jobs();
   void validate_jobs();
   void run_jobs();
+  void run_after_sync(std::string& halted_by);
   void record_history();
   void stop_all_jobs();
   void cleanup();

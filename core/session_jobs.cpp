@@ -75,8 +75,13 @@ void Session::select_jobs() {
       throw Stop{SessionOutcome::Failed, fmt::format("sync job {} is enabled but not installed", name)};
     live_->job_plugins.push_back(p);
   }
-  // source lock, connect, target lock, direction, validate, each job, history
+  // source lock, connect, target lock, direction, validate, each job, each
+  // system job's after-sync step, history
   step_count_ = 6 + static_cast<int>(live_->job_plugins.size());
+  for (const PluginInfo* p : live_->job_plugins)
+    if (p->kind == PCS_JOB_SYSTEM && p->table->get_extension != nullptr &&
+        p->table->get_extension(PCS_EXT_AFTER_SYNC) != nullptr)
+      ++step_count_;
   for (const PluginInfo* p : live_->job_plugins) report_.jobs.push_back({p->name, p->kind, JobState::Pending, {}, {}});
   for (const PluginInfo* p : live_->background_plugins)
     report_.jobs.push_back({p->name, p->kind, JobState::Pending, {}, {}});
@@ -255,10 +260,39 @@ void Session::run_jobs() {
     job_state(bg->name(), out.state, out.reason);
   }
   throw_if_interrupted();
+  run_after_sync(halted_by);
   if (!halted_by.empty()) throw Stop{SessionOutcome::Failed, halted_by};
   for (const auto& o : report_.jobs)
     if (o.state == JobState::Failed)
       throw Stop{SessionOutcome::Failed, fmt::format("{} failed (its failures are isolated: later jobs ran)", o.job)};
+}
+
+void Session::run_after_sync(std::string& halted_by) {
+  if (live_->connection && !live_->connection->failure().empty()) return;
+  const bool failed = std::any_of(report_.jobs.begin(), report_.jobs.end(),
+                                  [](const JobOutcome& o) { return o.state == JobState::Failed; });
+  for (auto& job : live_->jobs) {
+    if (!job->has_after_sync() || job->plugin().kind != PCS_JOB_SYSTEM) continue;
+    JobOutcome& out = *std::find_if(report_.jobs.begin(), report_.jobs.end(),
+                                    [&](const JobOutcome& o) { return o.job == job->name(); });
+    if (out.state != JobState::Succeeded || interrupted()) continue;
+    step(job->name() + " (after sync)");
+    job->start_after_sync(failed ? PCS_SYNC_FAILED : PCS_SYNC_SUCCEEDED);
+    const bool returned = wait_job(*job);
+    out.duration += job->duration();
+    const JobState state = returned ? outcome_of(job->status()) : JobState::Cancelled;
+    if (state == JobState::Succeeded || state == JobState::Skipped) continue;
+    out.state = state == JobState::Cancelled ? JobState::Cancelled : JobState::Failed;
+    out.reason = "after the sync jobs: " + (returned ? job->message() : "did not stop after cancel");
+    job_state(job->name(), out.state, out.reason);
+    LogEvent line;
+    line.time = std::chrono::system_clock::now();
+    line.level = PCS_LOG_CRITICAL;
+    line.job = job->name();
+    line.message = fmt::format("{} {}", job_state_name(out.state), out.reason);
+    bus_.publish(std::move(line));
+    if (halted_by.empty()) halted_by = fmt::format("{} failed after the sync jobs", job->name());
+  }
 }
 
 bool Session::wait_job(JobRun& job, const std::function<bool()>& stop_early) {

@@ -341,3 +341,43 @@ TEST_CASE("background processes: lines by stream, wait, terminate") {
   CHECK_FALSE(r.success());
   CHECK(r.signal == 15);
 }
+
+namespace {
+
+class PostJob : public pcs::SystemJob {
+ public:
+  static constexpr const char* name = "post_job";
+  static constexpr const char* version = "1.0.0";
+  static constexpr const char* description = "Test system job with an after-sync step";
+  static constexpr const char* CONFIG_SCHEMA = "{}";
+  void execute(pcs::JobContext& ctx) override { _log(ctx, Host::Source, LogLevel::Info, "pre"); }
+  void after_sync(pcs::JobContext& ctx, bool sync_succeeded) {
+    _log(ctx, Host::Target, LogLevel::Info, sync_succeeded ? "post after success" : "post after failure");
+    if (!sync_succeeded) throw std::runtime_error("nothing to keep");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a system job with after_sync offers pcs.ext.after_sync/1; others do not") {
+  const pcs_plugin* with = pcs::plugin_table<PostJob>();
+  const auto* ext = static_cast<const pcs_ext_after_sync*>(with->get_extension(PCS_EXT_AFTER_SYNC));
+  REQUIRE(ext != nullptr);
+  CHECK(ext->struct_size == sizeof(pcs_ext_after_sync));
+  CHECK(with->get_extension("pcs.ext.something_else/1") == nullptr);
+  CHECK(with->get_extension(nullptr) == nullptr);
+  CHECK(pcs::plugin_table<ExampleSyncJob>()->get_extension(PCS_EXT_AFTER_SYNC) == nullptr);
+
+  FakeHost host;
+  auto [first, after] = pcs::testkit::execute_then_after_sync(with, host, "{}", true);
+  CHECK(first.status == PCS_OK);
+  CHECK(after.status == PCS_OK);
+  CHECK(host.logged(LogLevel::Info, "post after success"));
+  auto [first2, after2] = pcs::testkit::execute_then_after_sync(with, host, "{}", false);
+  CHECK(after2.status == PCS_ERR_FAILED);
+  CHECK(after2.message == "nothing to keep");
+  auto [ran, not_offered] =
+      pcs::testkit::execute_then_after_sync(pcs::plugin_table<ExampleSyncJob>(), host, R"({"items_to_sync": []})");
+  CHECK(ran.status == PCS_OK);
+  CHECK(not_offered.status == PCS_ERR_UNSUPPORTED);
+}

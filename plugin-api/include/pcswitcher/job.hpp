@@ -29,9 +29,11 @@
 #define PCSWITCHER_JOB_HPP
 
 #include <pcswitcher/executor.hpp>
+#include <pcswitcher/ext/after_sync.h>
 #include <pcswitcher/json.hpp>
 #include <pcswitcher/plugin.h>
 
+#include <cstring>
 #include <initializer_list>
 #include <new>
 #include <optional>
@@ -214,6 +216,10 @@ class Job {
 };
 
 // Infrastructure run by the host (snapshots, install). Always runs.
+// A system job may also define
+//   void after_sync(JobContext& ctx, bool sync_succeeded);
+// to act again once the sync jobs are over (ext/after_sync.h says when); the
+// SDK then offers the "pcs.ext.after_sync/1" extension for it.
 class SystemJob : public Job {
  public:
   static constexpr pcs_job_kind kind = PCS_JOB_SYSTEM;
@@ -338,7 +344,24 @@ struct Adapter {
     });
   }
 
-  static const void* get_extension(const char*) noexcept { return nullptr; }
+  static constexpr bool has_after_sync = requires(J & j, JobContext& c) { j.after_sync(c, true); };
+
+  static pcs_status after_sync(void* p, pcs_sync_outcome outcome) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    if constexpr (has_after_sync) {
+      return guarded(inst, [&] { inst->job.after_sync(inst->ctx, outcome == PCS_SYNC_SUCCEEDED); });
+    } else {
+      static_cast<void>(inst);
+      static_cast<void>(outcome);
+      return PCS_ERR_UNSUPPORTED;
+    }
+  }
+
+  static const void* get_extension(const char* id) noexcept {
+    static const pcs_ext_after_sync after_sync_table = {sizeof(pcs_ext_after_sync), &Adapter::after_sync};
+    if (has_after_sync && id != nullptr && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
+    return nullptr;
+  }
 
   static const pcs_plugin* table() {
     static_assert(std::is_base_of_v<Job, J>, "PCS_EXPORT_JOB needs a class derived from a pcs job");

@@ -416,6 +416,29 @@ inline Outcome execute(const pcs_plugin* plugin, FakeHost& host, const std::stri
                                [&](void* instance, Outcome&) { return plugin->execute(instance); });
 }
 
+// Runs execute and then, as the host does once the sync jobs are over, the
+// "pcs.ext.after_sync/1" extension (ext/after_sync.h) on the same instance.
+// The second outcome is PCS_ERR_UNSUPPORTED when the plugin does not offer it,
+// and not run (left default) when execute did not return PCS_OK.
+inline std::pair<Outcome, Outcome> execute_then_after_sync(const pcs_plugin* plugin, FakeHost& host,
+                                                           const std::string& config_json = "{}",
+                                                           bool sync_succeeded = true) {
+  Outcome after;
+  Outcome first = detail::with_instance(plugin, host, config_json, [&](void* instance, Outcome&) {
+    const pcs_status s = plugin->execute(instance);
+    if (s != PCS_OK) return s;
+    const auto* ext = plugin->get_extension
+                          ? static_cast<const pcs_ext_after_sync*>(plugin->get_extension(PCS_EXT_AFTER_SYNC))
+                          : nullptr;
+    host.last_error.clear();
+    after.status =
+        ext ? ext->after_sync(instance, sync_succeeded ? PCS_SYNC_SUCCEEDED : PCS_SYNC_FAILED) : PCS_ERR_UNSUPPORTED;
+    after.message = host.last_error;
+    return s;
+  });
+  return {first, after};
+}
+
 // Runs execute on a job thread and cancels it after `after`; returns the outcome
 // and how long the job took to return once cancelled.
 inline std::pair<Outcome, std::chrono::milliseconds> execute_and_cancel(const pcs_plugin* plugin, FakeHost& host,
