@@ -1,0 +1,88 @@
+// Where a session's snapshots live and which sessions retention removes.
+//
+//   <snapshot_dir>/<UTC YYYYmmddTHHMMSSZ>-<session id>/{pre,post}-<subvolume>
+//
+// A subvolume name with '/' in it ("@/var") is written with '_' instead in the
+// snapshot's name. Only folders with exactly this shape are ever touched.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace btrfs_snapshots {
+
+// "20261129T130839Z"
+inline std::string utc_stamp(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+inline std::string session_folder(std::chrono::system_clock::time_point t, const std::string& session_id) {
+  return utc_stamp(t) + "-" + session_id;
+}
+
+inline std::string snapshot_name(const std::string& phase, const std::string& subvolume) {
+  std::string s = subvolume;
+  std::replace(s.begin(), s.end(), '/', '_');
+  return phase + "-" + s;
+}
+
+struct SessionFolder {
+  std::string name;
+  std::chrono::system_clock::time_point time;
+  std::string session_id;
+};
+
+// The folder's time and session id, when `name` has the exact shape.
+inline std::optional<SessionFolder> parse_session_folder(const std::string& name) {
+  // 16 characters of stamp, '-', 8 lowercase hex
+  if (name.size() != 25 || name[8] != 'T' || name[15] != 'Z' || name[16] != '-') return std::nullopt;
+  for (int i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14})
+    if (!std::isdigit(static_cast<unsigned char>(name[i]))) return std::nullopt;
+  for (std::size_t i = 17; i < 25; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(name[i])) || std::isupper(static_cast<unsigned char>(name[i])))
+      return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = std::stoi(name.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(name.substr(4, 2)) - 1;
+  tm.tm_mday = std::stoi(name.substr(6, 2));
+  tm.tm_hour = std::stoi(name.substr(9, 2));
+  tm.tm_min = std::stoi(name.substr(11, 2));
+  tm.tm_sec = std::stoi(name.substr(13, 2));
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return std::nullopt;
+  return SessionFolder{name, std::chrono::system_clock::from_time_t(::timegm(&tm)), name.substr(17)};
+}
+
+// The session folders retention deletes: everything but the `keep_recent`
+// newest (by the time in the name) and the current session; with
+// `max_age_days` set, only those of them older than that.
+inline std::vector<std::string> retention_victims(const std::vector<std::string>& names, int keep_recent,
+                                                  std::optional<int> max_age_days,
+                                                  std::chrono::system_clock::time_point now,
+                                                  const std::string& current_session_id) {
+  std::vector<SessionFolder> folders;
+  for (const auto& n : names)
+    if (auto f = parse_session_folder(n)) folders.push_back(*f);
+  std::sort(folders.begin(), folders.end(), [](const SessionFolder& a, const SessionFolder& b) {
+    return a.time != b.time ? a.time > b.time : a.name > b.name;
+  });
+  std::vector<std::string> victims;
+  for (std::size_t i = 0; i < folders.size(); ++i) {
+    if (static_cast<int>(i) < std::max(1, keep_recent) || folders[i].session_id == current_session_id) continue;
+    if (max_age_days && now - folders[i].time < std::chrono::hours(24) * *max_age_days) continue;
+    victims.push_back(folders[i].name);
+  }
+  return victims;
+}
+
+}  // namespace btrfs_snapshots
