@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <sstream>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -51,7 +53,8 @@ inline std::string read_file(const std::string& machine, const std::string& path
 // Forgets every session: no history, logs or locks on either machine.
 inline void reset_machines() {
   for (const char* m : {"laptop", "desktop"}) {
-    auto r = sh(m, "pkill -u pcsuser -x pc-switcher; pkill -u pcsuser -x sleep; rm -rf " + kStateDir + " /tmp/pcs-session-test*; true");
+    auto r = sh(m, "pkill -u pcsuser -x pc-switcher; pkill -u pcsuser -x sleep; rm -rf " + kStateDir +
+                       " /tmp/pcs-session-test*; true");
     REQUIRE(r.exit_code == 0);
   }
 }
