@@ -3,20 +3,21 @@
 # host (tests/sandbox: `laptop` 127.0.0.2 and `desktop` 127.0.0.3, each with its
 # own sshd, hostname, /home on btrfs). Installs what it needs, builds, brings
 # the machines up, and runs `pc-switcher sync desktop` inside `laptop` as its
-# user, with the dummy, C and example jobs. Run it as root (the sandbox needs
+# user, with the dummy, C and example jobs and the btrfs_snapshots system job
+# (pre and post snapshots on both machines' btrfs). Run it as root (the sandbox needs
 # it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
 # the machines.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example
+cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots
 
 sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
 laptop() { $sandbox exec laptop "$@"; }
 desktop() { $sandbox exec desktop "$@"; }
-pcs="env PCSWITCHER_PLUGIN_PATH=$PWD/build/test-plugins $PWD/build/host/pc-switcher"
+pcs="env PCSWITCHER_PLUGIN_PATH=$PWD/build/bundled-plugins:$PWD/build/test-plugins $PWD/build/host/pc-switcher"
 
 # What the example job needs: /data/example on both machines, and the
 # `sync-item` command it runs on the target for each item.
@@ -40,6 +41,9 @@ dummy_success:
   tick_seconds: 0.5
 example:
   items_to_sync: [notes, photos, settings]
+btrfs_snapshots:
+  # The sandbox's / is an overlay; its btrfs top level is mounted at /mnt/btrfs.
+  snapshot_dir: /mnt/btrfs/.snapshots/pc-switcher
 YAML
 laptop $pcs config check
 
@@ -52,6 +56,8 @@ laptop $pcs sync desktop --allow-first-sync --allow-out-of-order || status=$?
 echo "== on desktop: what the example job synced, and its sync history"
 desktop cat /home/pcsuser/example-synced.txt
 desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json
+echo "== on desktop: the snapshots of the last sessions"
+$sandbox exec --root desktop ls /mnt/btrfs/.snapshots/pc-switcher
 echo "== pc-switcher logs   (inside laptop)"
 laptop $pcs logs --limit 5
 exit $status
