@@ -1,6 +1,9 @@
 #include "job_host.hpp"
 
 #include <chrono>
+#include <cstring>
+
+#include <pcswitcher/ext/write_paths.h>
 
 #include <fmt/format.h>
 
@@ -217,7 +220,18 @@ struct JobHostCalls {
     return PCS_OK;
   }
 
-  static const void* get_extension(const pcs_host*, const char*) { return nullptr; }
+  static void list_write_paths(const pcs_host* h, const pcs_path_sink* sink) {
+    JobHost& j = self(h);
+    if (sink == nullptr || sink->add == nullptr || !j.services_.write_paths) return;
+    for (const auto& [machine, path] : j.services_.write_paths()) sink->add(sink->sink_data, machine, path.c_str());
+  }
+
+  static const void* get_extension(const pcs_host* h, const char* id) {
+    static const pcs_host_ext_write_paths write_paths{sizeof(pcs_host_ext_write_paths), &list_write_paths};
+    if (id != nullptr && std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths)
+      return &write_paths;
+    return nullptr;
+  }
 };
 
 JobHost::JobHost(std::string job_name, JobServices services, SessionFacts facts)

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <pcswitcher/plugin.h>
 
@@ -32,6 +34,8 @@ struct JobServices {
   // Called after each command a job ran (run) or started (start_process,
   // with a result whose exit_code is -1): for the DEBUG trace. May be empty.
   std::function<void(const std::string& job, pcs_machine, const CommandSpec&, const ExecResult&)> trace;
+  // The paths the session's jobs write to (ext/write_paths.h); empty: not offered.
+  std::function<std::vector<std::pair<pcs_machine, std::string>>()> write_paths;
   // Returns the chosen index, or -1 when there is no terminal.
   std::function<int(const std::string& job, const pcs_question&)> ask;
 };

@@ -20,7 +20,7 @@ struct JobRun::Call {
 
 namespace {
 
-enum { kValidate, kExecute, kDescribe, kAfterSync };
+enum { kValidate, kExecute, kDescribe, kAfterSync, kWritePaths };
 
 Machine machine_of(pcs_machine m) { return m == PCS_MACHINE_TARGET ? Machine::Target : Machine::Source; }
 
@@ -104,7 +104,10 @@ void JobRun::start(int which, pcs_sync_outcome outcome) {
       s = table->execute(instance);
     else if (which == kAfterSync)
       s = after->after_sync(instance, outcome);
-    else
+    else if (which == kWritePaths) {
+      pcs_path_sink paths{sizeof(pcs_path_sink), call.get(), &add_report};
+      s = table->list_write_paths(instance, &paths);
+    } else
       s = table->describe_first_sync(instance, &sink);
     std::lock_guard lock(call->mu);
     call->status = s;
@@ -116,6 +119,12 @@ void JobRun::start(int which, pcs_sync_outcome outcome) {
 
 void JobRun::start_validate() { start(kValidate); }
 void JobRun::start_execute() { start(kExecute); }
+bool JobRun::start_list_write_paths() {
+  if (plugin_.table->list_write_paths == nullptr) return false;
+  start(kWritePaths);
+  return true;
+}
+
 bool JobRun::start_after_sync(pcs_sync_outcome outcome) {
   if (after_sync_ == nullptr) return false;
   start(kAfterSync, outcome);

@@ -52,6 +52,8 @@ class JobRun {
   // The "pcs.ext.after_sync/1" extension (ext/after_sync.h); false when not offered.
   bool start_after_sync(pcs_sync_outcome outcome);
   bool has_after_sync() const { return after_sync_ != nullptr; }
+  // list_write_paths; the paths arrive in reports(). False when not implemented.
+  bool start_list_write_paths();
 
   // Waits up to `timeout` for the current call; true once it has returned.
   bool wait_for(std::chrono::milliseconds timeout);

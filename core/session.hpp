@@ -95,6 +95,7 @@ class Session {
   void check_direction();
   void create_jobs();
   void validate_jobs();
+  void collect_write_paths(const std::vector<JobRun*>& jobs);
   void run_jobs();
   void run_after_sync(std::string& halted_by);
   void record_history();

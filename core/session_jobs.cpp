@@ -110,6 +110,11 @@ void Session::create_jobs() {
     if (!c.withhold_output && !r.err.empty()) e.extras.push_back({"stderr", clipped(r.err), false});
     bus->publish(std::move(e));
   };
+  Live* live = live_.get();
+  services.write_paths = [live] {
+    std::lock_guard lock(live->paths_mu);
+    return live->write_paths;
+  };
   services.ask = [this](const std::string& job, const pcs_question& q) {
     std::vector<std::string> choices;
     for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.emplace_back(*c);
@@ -147,6 +152,7 @@ void Session::validate_jobs() {
   std::vector<JobRun*> all;
   for (auto& j : live_->jobs) all.push_back(j.get());
   for (auto& j : live_->background) all.push_back(j.get());
+  collect_write_paths(all);  // first: the disk-space preflight in validate() needs them
   for (JobRun* j : all) {
     job_state(j->name(), JobState::Validating);
     j->start_validate();
@@ -179,6 +185,23 @@ void Session::validate_jobs() {
                            problems == 1 ? "" : "s", joined({failing.begin(), failing.end()}),
                            failing.size() == 1 ? "one job" : fmt::format("{} jobs", failing.size()))};
   log(PCS_LOG_INFO, "Validation passed on both machines");
+}
+
+void Session::collect_write_paths(const std::vector<JobRun*>& jobs) {
+  std::vector<std::pair<pcs_machine, std::string>> paths;
+  for (JobRun* j : jobs) {
+    if (!j->start_list_write_paths() || !wait_job(*j)) continue;
+    for (const auto& r : j->reports()) {
+      const std::pair<pcs_machine, std::string> p{
+          r.machine == Machine::Target ? PCS_MACHINE_TARGET : PCS_MACHINE_SOURCE, r.message};
+      if (!p.second.empty() && p.second[0] == '/' && std::find(paths.begin(), paths.end(), p) == paths.end())
+        paths.push_back(p);
+    }
+  }
+  for (const auto& [m, path] : paths)
+    log(PCS_LOG_DEBUG, fmt::format("Jobs write to {} on the {}", path, m == PCS_MACHINE_TARGET ? "target" : "source"));
+  std::lock_guard lock(live_->paths_mu);
+  live_->write_paths = std::move(paths);
 }
 
 void Session::run_jobs() {

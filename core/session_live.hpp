@@ -33,7 +33,10 @@ struct Session::Live {
   std::vector<std::unique_ptr<JobRun>> jobs;          // created from job_plugins
   std::vector<std::unique_ptr<JobRun>> background;
   bool changes_started = false;  // a job's execute() was called
-  std::mutex ask_mu;             // one question at a time
+  // What the jobs write to (list_write_paths), collected after validation.
+  std::mutex paths_mu;
+  std::vector<std::pair<pcs_machine, std::string>> write_paths;
+  std::mutex ask_mu;  // one question at a time
 };
 
 // Ends run() with a status (thrown inside the session's steps).

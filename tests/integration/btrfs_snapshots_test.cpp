@@ -9,19 +9,6 @@ namespace {
 
 const std::string kSnapshots = "/mnt/btrfs/.snapshots/pc-switcher";
 
-// Deletes every snapshot (and the directory) on both machines.
-void reset_snapshots() {
-  for (const char* m : {"laptop", "desktop"}) {
-    auto r = in(m,
-                {"/bin/sh", "-c",
-                 "for s in " + kSnapshots +
-                     "/*/*; do [ -e \"$s\" ] && btrfs subvolume delete \"$s\" >/dev/null; "
-                     "done; rm -rf /mnt/btrfs/.snapshots"},
-                true);
-    REQUIRE(r.exit_code == 0);
-  }
-}
-
 std::vector<std::string> session_folders(const std::string& machine) {
   std::vector<std::string> out;
   std::istringstream lines(in(machine, {"ls", "-1", kSnapshots}).out);

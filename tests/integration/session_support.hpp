@@ -59,6 +59,23 @@ inline void reset_machines() {
   }
 }
 
+// Deletes every pc-switcher snapshot (and the directory) on both machines and
+// waits until btrfs has given their space back: a snapshot keeps the space of
+// what it saw, e.g. a file a test filled the disk with.
+inline void reset_snapshots() {
+  const std::string dir = "/mnt/btrfs/.snapshots/pc-switcher";
+  for (const char* m : {"laptop", "desktop"}) {
+    auto r = in(m,
+                {"/bin/sh", "-c",
+                 "for s in " + dir +
+                     "/*/*; do [ -e \"$s\" ] && btrfs subvolume delete \"$s\" >/dev/null; "
+                     "done; rm -rf /mnt/btrfs/.snapshots; btrfs subvolume sync /mnt/btrfs; "
+                     "btrfs filesystem sync /mnt/btrfs"},
+                true);
+    REQUIRE(r.exit_code == 0);
+  }
+}
+
 // The pc-switcher command line inside laptop.
 inline std::vector<std::string> sync_argv(const std::vector<std::string>& flags, bool background_plugins = false) {
   std::vector<std::string> argv{

@@ -10,7 +10,8 @@
 // Knobs for session tests: `validation_errors` makes validate() report one
 // problem on each machine; `validate_seconds` makes validate() run `sleep` on
 // the target that long; `cleanup_seconds` is how long the job takes to clean
-// up once cancelled (it must stay under the host's 5 s grace period).
+// up once cancelled (it must stay under the host's 5 s grace period);
+// `write_path` is reported as a path the job writes to on the target.
 #pragma once
 
 #include <pcswitcher/job.hpp>
@@ -36,6 +37,11 @@ inline std::string fmt_seconds(double s) {
 template <bool Fails>
 class DummyJob : public pcs::SyncJob {
  public:
+  std::vector<std::pair<pcs::Host, std::string>> write_paths(pcs::JobContext& ctx) override {
+    if (!ctx.config.contains("write_path")) return {};
+    return {{pcs::Host::Target, ctx.config["write_path"].as_string()}};
+  }
+
   std::vector<pcs::ValidationError> validate(pcs::JobContext& ctx) override {
     const double wait = ctx.config.value("validate_seconds", 0.0);
     if (wait > 0) ctx.target.run({"sleep", fmt_seconds(wait)});

@@ -19,7 +19,9 @@ class DummySuccess : public dummy::DummyJob<false> {
       "validate_seconds": {"type": "number", "minimum": 0, "default": 0,
                            "description": "Test knob: seconds validate() waits on the target"},
       "cleanup_seconds": {"type": "number", "minimum": 0, "maximum": 4, "default": 0,
-                          "description": "Test knob: seconds of cleanup once cancelled"}
+                          "description": "Test knob: seconds of cleanup once cancelled"},
+      "write_path": {"type": "string", "pattern": "^/",
+                     "description": "Test knob: reported as a path this job writes to on the target"}
     },
     "additionalProperties": false
   })";

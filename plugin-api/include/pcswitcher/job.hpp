@@ -30,6 +30,7 @@
 
 #include <pcswitcher/executor.hpp>
 #include <pcswitcher/ext/after_sync.h>
+#include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/json.hpp>
 #include <pcswitcher/plugin.h>
 
@@ -40,6 +41,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <type_traits>
 #include <vector>
 
@@ -163,6 +165,21 @@ class JobContext {
                                              prod.stderr + "), consumer exit " + std::to_string(cons.exit_code) + " (" +
                                              cons.stderr + ")");
     return bytes;
+  }
+
+  // The paths this session's jobs write to on each machine, as they reported
+  // them (ext/write_paths.h); empty when the host does not offer the extension.
+  std::vector<std::pair<Host, std::string>> write_paths() const {
+    std::vector<std::pair<Host, std::string>> out;
+    const auto* ext = static_cast<const pcs_host_ext_write_paths*>(
+        host_->get_extension ? host_->get_extension(host_, PCS_HOST_EXT_WRITE_PATHS) : nullptr);
+    if (!PCS_HAS_FIELD(ext, pcs_host_ext_write_paths, list) || ext->list == nullptr) return out;
+    pcs_path_sink sink{sizeof(pcs_path_sink), &out, [](void* data, pcs_machine m, const char* path) {
+                         static_cast<std::vector<std::pair<Host, std::string>>*>(data)->emplace_back(
+                             static_cast<Host>(m), path ? path : "");
+                       }};
+    ext->list(host_, &sink);
+    return out;
   }
 
   const pcs_host* c_host() const { return host_; }
