@@ -17,7 +17,7 @@ sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
 laptop() { $sandbox exec laptop "$@"; }
 desktop() { $sandbox exec desktop "$@"; }
-pcs="env PCSWITCHER_PLUGIN_PATH=$PWD/build/bundled-plugins:$PWD/build/test-plugins $PWD/build/host/pc-switcher"
+pcs="env PCSWITCHER_PLUGIN_PATH=$PWD/build/bundled-plugins:$PWD/build/test-plugins:$PWD/build/example-plugins $PWD/build/host/pc-switcher"
 
 # What the example job needs: /data/example on both machines, and the
 # `sync-item` command it runs on the target for each item.

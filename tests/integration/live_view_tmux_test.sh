@@ -105,8 +105,6 @@ check_width "$end"
 grep -qx "EXIT=0" "$end" || fail "the driver failed" "$end"
 for n in 1 2 3 4 5 6; do once "$end" "log line $n:"; done
 once "$end" "QUESTION: carry on? yes"
-once "$end" "[user_data] job succeeded"
-once "$end" "[packages] job succeeded"
 grep -qE '\[[# .]{20}\]|^Step |^warnings: ' "$end" && fail "the live area was left on the screen" "$end"
 grep -v '^$' "$end" | tail -n 3 >"$work/tail.txt"
 {

@@ -8,6 +8,18 @@ using Catch::Contains;
 using Catch::StartsWith;
 using namespace config_test;
 
+namespace {
+
+// The dummy jobs' defaults include their test knobs (tests/plugins/dummy_job.hpp).
+nlohmann::json with_knobs(nlohmann::json defaults) {
+  defaults["cleanup_seconds"] = 0;
+  defaults["validate_seconds"] = 0;
+  defaults["validation_errors"] = false;
+  return defaults;
+}
+
+}  // namespace
+
 TEST_CASE("config: an unknown top-level section names the installed jobs", "[config][malformed][unknown]") {
   auto i = single_issue("logging: {}\nrsync:\n  delete: true\n");
   CHECK(i.line == 2);
@@ -30,7 +42,9 @@ TEST_CASE("config: an unknown key inside a job section", "[config][malformed][un
   CHECK(i.line == 3);
   CHECK(i.column == 3);
   CHECK(i.path == "dummy_success.speed");
-  CHECK(i.message == "unknown key 'speed'; allowed keys here: source_duration, target_duration, tick_seconds");
+  CHECK(i.message ==
+        "unknown key 'speed'; allowed keys here: cleanup_seconds, source_duration, target_duration, tick_seconds, "
+        "validate_seconds, validation_errors, write_path");
 }
 
 TEST_CASE("config: several unknown keys are each reported", "[config][malformed][unknown]") {
@@ -347,9 +361,9 @@ TEST_CASE("an empty config is valid and gets every default", "[config][valid]") 
     CHECK(r.config.sync_jobs.empty());
     REQUIRE(r.config.job_configs.size() == 3u);
     CHECK(r.config.job_configs.at("dummy_success") ==
-          nlohmann::json{{"source_duration", 20}, {"target_duration", 20}, {"tick_seconds", 2}});
+          with_knobs({{"source_duration", 20}, {"target_duration", 20}, {"tick_seconds", 2}}));
     CHECK(r.config.job_configs.at("dummy_fail") ==
-          nlohmann::json{{"source_duration", 10}, {"target_duration", 10}, {"tick_seconds", 2}, {"fail_at", 12}});
+          with_knobs({{"source_duration", 10}, {"target_duration", 10}, {"tick_seconds", 2}, {"fail_at", 12}}));
     CHECK(r.config.job_configs.at("c_hello") == nlohmann::json{{"greeting", "hello"}});
   }
 }
@@ -409,7 +423,7 @@ TEST_CASE("a job section with nothing under it counts as {}", "[config][valid]")
     INFO(listing(r));
     REQUIRE(r.ok());
     CHECK(r.config.job_configs.at("dummy_success") ==
-          nlohmann::json{{"source_duration", 20}, {"target_duration", 20}, {"tick_seconds", 2}});
+          with_knobs({{"source_duration", 20}, {"target_duration", 20}, {"tick_seconds", 2}}));
   }
 }
 
