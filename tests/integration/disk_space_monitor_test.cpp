@@ -13,6 +13,11 @@ ProcessOutput sync_with_system_jobs(std::vector<std::string> flags) {
   return sync(flags);
 }
 
+// btrfs shows new allocations in statfs (df) only once they are committed: sync.
+bool fill_desktop() {
+  return in("desktop", {"/bin/sh", "-c", "fallocate -l 900M \"$1\" && sync -f \"$1\"", "sh", kFill}).exit_code == 0;
+}
+
 // Frees the filled space again: the file, and the snapshots that saw it.
 struct Unfill {
   Unfill() { reset_snapshots(); }
@@ -39,7 +44,7 @@ TEST_CASE("a disk filling up while a job runs stops the session within check_int
   BackgroundSync run({"--plugin-dir", PCS_BUNDLED_PLUGIN_DIR, "--allow-first-sync", "--allow-out-of-order", "--report",
                       "/tmp/pcs-session-test-report.json"});
   REQUIRE(log_shows("tick 2"));
-  REQUIRE(in("desktop", {"fallocate", "-l", "900M", kFill}).exit_code == 0);
+  REQUIRE(fill_desktop());
   const auto filled = std::chrono::steady_clock::now();
   auto& r = run.wait();
   INFO(r.out << r.err);
@@ -60,7 +65,7 @@ TEST_CASE("not enough space to start: a validation error naming the machine, not
   Unfill unfill;
   configure("sync_jobs:\n  dummy_success: true\ndummy_success:\n  write_path: /home/pcsuser/synced/deeper\n" +
             kSystemJobs);
-  REQUIRE(in("desktop", {"fallocate", "-l", "900M", kFill}).exit_code == 0);
+  REQUIRE(fill_desktop());
   auto r = sync_with_system_jobs({});
   INFO(r.out);
   CHECK(r.exit_code == 1);
