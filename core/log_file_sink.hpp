@@ -12,6 +12,7 @@
 // prefix. URL credentials are redacted in the message and every extra.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -25,7 +26,9 @@ namespace pcs {
 // "2026-11-29T10:15:30.123+00:00"
 std::string format_utc_time(EventTime time);
 
-// The JSON line for `event`, without the newline.
+// The JSON line for `event`, without the newline. Strings are written as
+// nlohmann::json's dump() writes them (UTF-8 as is, invalid bytes replaced
+// by U+FFFD, control characters escaped), JSON extras as it re-dumps them.
 std::string log_json_line(const LogEvent& event);
 
 // data_dir()/logs, created (mode 0700) if missing.
@@ -57,7 +60,10 @@ class LogFileSink : public EventSink {
   std::filesystem::path path_;
   pcs_log_level floor_;
   std::FILE* file_ = nullptr;
-  std::string line_;
+  std::string line_;  // a buffer, reused: its size is its room, not a line's length
+  // Lines mostly come within the same second: its text is kept.
+  std::int64_t time_second_ = 0;
+  std::string time_text_;  // "2026-11-29T10:15:30"; empty: none yet
   std::string error_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <string_view>
 
 #include "log_level.hpp"
 #include "redact.hpp"
@@ -11,13 +12,25 @@
 namespace pcs {
 namespace {
 
-std::string clock_time(EventTime time) {
+// "HH:MM:SS" of `time`. Lines mostly come within the same second, so the
+// last second's text is kept (per thread: sinks run on the bus's dispatcher).
+void append_clock_time(std::string& out, EventTime time) {
+  thread_local std::time_t cached = 0;
+  thread_local char text[16] = "";
   const std::time_t t = std::chrono::system_clock::to_time_t(time);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
+  if (text[0] == '\0' || t != cached) {
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    if (std::strftime(text, sizeof text, "%H:%M:%S", &tm) == 0) text[0] = '\0';
+    cached = t;
+  }
+  out += text;
+}
+
+std::string clock_time(EventTime time) {
+  std::string out;
+  append_clock_time(out, time);
+  return out;
 }
 
 const char* level_color(pcs_log_level level) {
@@ -35,20 +48,35 @@ std::string colored(std::string line, pcs_log_level level, bool color) {
 
 std::string safe(const std::string& s) { return has_url_credentials(s) ? redact_credentials(s) : s; }
 
+void append_safe(std::string& out, const std::string& s) {
+  if (has_url_credentials(s))
+    out += redact_credentials(s);
+  else
+    out += s;
+}
+
 // A value as key=value shows it: bare when it is one word, else quoted.
-std::string shown_value(const LogExtra& x) {
-  std::string v = safe(x.value);
-  if (x.is_json) return v;
+void append_shown_value(std::string& out, const LogExtra& x) {
+  std::string redacted;
+  std::string_view v = x.value;
+  if (has_url_credentials(x.value)) v = redacted = redact_credentials(x.value);
+  if (x.is_json) {
+    out += v;
+    return;
+  }
   bool bare = !v.empty();
   for (char c : v)
     if (c == ' ' || c == '"' || c == '\\' || c == '=' || c == '\t' || c == '\n') bare = false;
-  if (bare) return v;
-  std::string q = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
+  if (bare) {
+    out += v;
+    return;
   }
-  return q + '"';
+  out += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
 }
 
 std::string job_part(const std::string& job) { return job.empty() ? std::string() : " [" + job + "]"; }
@@ -62,11 +90,36 @@ bool use_color(int fd) {
 }
 
 std::string text_line(const LogEvent& e, bool color) {
-  std::string line = clock_time(e.time) + " " + log_level_name(e.level) + job_part(e.job);
-  if (e.machine != Machine::None) line += std::string(" (") + machine_name(e.machine) + ")";
-  line += " " + safe(e.message);
-  for (const LogExtra& x : e.extras) line += " " + x.key + "=" + shown_value(x);
-  return colored(std::move(line), e.level, color);
+  // Built in one buffer: this runs for every log line the terminal shows.
+  std::size_t size = 48 + e.job.size() + e.message.size();
+  for (const LogExtra& x : e.extras) size += 4 + x.key.size() + x.value.size();
+  std::string line;
+  line.reserve(size);
+  const char* c = color ? level_color(e.level) : nullptr;
+  if (c) line += c;
+  append_clock_time(line, e.time);
+  line += ' ';
+  line += log_level_name(e.level);
+  if (!e.job.empty()) {
+    line += " [";
+    line += e.job;
+    line += ']';
+  }
+  if (e.machine != Machine::None) {
+    line += " (";
+    line += machine_name(e.machine);
+    line += ')';
+  }
+  line += ' ';
+  append_safe(line, e.message);
+  for (const LogExtra& x : e.extras) {
+    line += ' ';
+    line += x.key;
+    line += '=';
+    append_shown_value(line, x);
+  }
+  if (c) line += "\x1b[0m";
+  return line;
 }
 
 TextSink::TextSink(std::FILE* out, TextSinkOptions options) : out_(out), options_(options) {}
@@ -97,7 +150,11 @@ void TextSink::progress(const ProgressEvent& p) {
 
 void TextSink::deliver(const Event& event) {
   if (const auto* log = std::get_if<LogEvent>(&event)) {
-    if (log->level >= options_.floor) write(text_line(*log, options_.color));
+    if (log->level >= options_.floor) {
+      std::string line = text_line(*log, options_.color);
+      line += '\n';  // one write, not two
+      std::fwrite(line.data(), 1, line.size(), out_);
+    }
   } else if (const auto* p = std::get_if<ProgressEvent>(&event)) {
     progress(*p);
   } else if (const auto* s = std::get_if<StepEvent>(&event)) {

@@ -219,3 +219,162 @@ TEST_CASE("several publishers: nothing lost, each one's events in its order") {
   for (const auto& [job, last] : last_progress) CHECK(last == kEach - 1);
   CHECK(bus.dropped() == 0);
 }
+
+TEST_CASE("progress slots deliver each (job, track)'s latest values at the place of its first update") {
+  auto a = std::make_shared<Recorder>(true);
+  pcs::EventBus bus({a});
+  pcs::ProgressSlots& j = bus.progress_slots("j");
+  pcs::ProgressSlots& k = bus.progress_slots("k");
+  CHECK(&bus.progress_slots("j") == &j);
+  CHECK(j.job() == "j");
+  bus.publish(log_event("gate"));
+  a->wait_entered();  // the dispatcher is stuck in the first delivery
+  for (int i = 0; i < 10000; ++i) {
+    j.update("t1", PCS_PROGRESS_CURRENT | PCS_PROGRESS_TRACK, 0, i, 0, {});
+    j.update("t2", PCS_PROGRESS_CURRENT | PCS_PROGRESS_TOTAL | PCS_PROGRESS_TRACK, 0, i * 2, 20000, {});
+    k.update({}, PCS_PROGRESS_PERCENT | PCS_PROGRESS_ITEM, i / 100, 0, 0, "file " + std::to_string(i));
+    if (i % 10 == 0) bus.publish(log_event(std::to_string(i)));
+  }
+  a->release();
+  bus.close();
+  REQUIRE(a->events.size() == 1 + 3 + 1000);
+  CHECK(a->messages()[1] == "0");  // after the three progress events, queued by the updates before it
+  const auto progress = a->progress();
+  REQUIRE(progress.size() == 3);
+  CHECK((progress[0].job == "j" && progress[0].track == "t1" && progress[0].current == 9999));
+  CHECK(progress[0].fields == (PCS_PROGRESS_CURRENT | PCS_PROGRESS_TRACK));
+  CHECK((progress[1].job == "j" && progress[1].track == "t2" && progress[1].current == 19998));
+  CHECK((progress[1].total == 20000 && progress[1].item.empty()));
+  CHECK((progress[2].job == "k" && progress[2].track.empty() && progress[2].percent == 99));
+  CHECK(progress[2].item == "file 9999");
+  for (const auto& p : progress) CHECK(std::chrono::system_clock::now() - p.time < 60s);
+  CHECK(std::holds_alternative<pcs::ProgressEvent>(a->events[1]));
+  CHECK(std::holds_alternative<pcs::ProgressEvent>(a->events[3]));
+  CHECK(bus.dropped() == 0);
+}
+
+TEST_CASE("a progress slot is queued again after each delivery and never goes backwards") {
+  auto a = std::make_shared<Recorder>();
+  pcs::EventBus bus({a});
+  pcs::ProgressSlots& s = bus.progress_slots("j");
+  for (int i = 0; i < 200000; ++i) s.update({}, PCS_PROGRESS_CURRENT, 0, i, 0, {});
+  bus.flush();  // flush() covers updates of a slot that is still queued
+  REQUIRE(!a->progress().empty());
+  CHECK(a->progress().back().current == 199999);
+  s.update({}, PCS_PROGRESS_CURRENT | PCS_PROGRESS_ITEM, 0, 200000, 0, "x");
+  s.update({}, PCS_PROGRESS_HEARTBEAT, 0, 0, 0, "ignored without PCS_PROGRESS_ITEM");
+  bus.close();
+  const auto progress = a->progress();
+  for (std::size_t i = 1; i + 1 < progress.size(); ++i) CHECK(progress[i - 1].current < progress[i].current);
+  CHECK((progress.back().fields == PCS_PROGRESS_HEARTBEAT && progress.back().item.empty()));  // the latest update as is
+}
+
+TEST_CASE("progress slots after close are dropped and counted; a job may have many tracks") {
+  auto a = std::make_shared<Recorder>();
+  pcs::EventBus bus({a});
+  pcs::ProgressSlots& s = bus.progress_slots("many");
+  for (int round = 0; round < 3; ++round)
+    for (int t = 0; t < 50; ++t)  // beyond the tracks compared by name: an index finds them
+      s.update("track" + std::to_string(t), PCS_PROGRESS_CURRENT | PCS_PROGRESS_TRACK, 0, round * 100 + t, 0, {});
+  bus.close();
+  std::map<std::string, std::int64_t> last;
+  for (const auto& p : a->progress()) last[p.track] = p.current;
+  REQUIRE(last.size() == 50);
+  for (int t = 0; t < 50; ++t) CHECK(last["track" + std::to_string(t)] == 200 + t);
+  const auto delivered = a->events.size();
+  s.update("track1", PCS_PROGRESS_CURRENT | PCS_PROGRESS_TRACK, 0, 1, 0, {});
+  bus.progress_slots("new").update({}, PCS_PROGRESS_HEARTBEAT, 0, 0, 0, {});
+  CHECK(bus.dropped() == 2);
+  CHECK(a->events.size() == delivered);
+}
+
+TEST_CASE("progress slots from several threads: each thread's progress comes before its later log lines") {
+  auto a = std::make_shared<Recorder>();
+  pcs::EventBus bus({a});
+  constexpr int kThreads = 4, kEach = 20000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&bus, t] {
+      pcs::ProgressSlots& s = bus.progress_slots("job");  // one job, a track per thread
+      const std::string track = "t" + std::to_string(t);
+      for (int i = 0; i < kEach; ++i) {
+        s.update(track, PCS_PROGRESS_CURRENT | PCS_PROGRESS_TRACK, 0, i, 0, {});
+        if (i % 7 == 0) bus.publish(log_event(std::to_string(i), track));
+      }
+    });
+  for (auto& t : threads) t.join();
+  bus.close();
+  std::map<std::string, std::int64_t> last;  // per track: the latest delivered value
+  for (const auto& e : a->events) {
+    if (auto* p = std::get_if<pcs::ProgressEvent>(&e)) {
+      auto [it, fresh] = last.try_emplace(p->track, p->current);
+      if (!fresh) CHECK(it->second < p->current);
+      it->second = p->current;
+    } else if (auto* l = std::get_if<pcs::LogEvent>(&e)) {
+      REQUIRE(last.count(l->job) == 1);
+      CHECK(last[l->job] >= std::stoll(l->message));  // the update before the line was delivered first
+    }
+  }
+  REQUIRE(last.size() == kThreads);
+  for (const auto& [track, value] : last) CHECK(value == kEach - 1);
+  CHECK(bus.dropped() == 0);
+}
+
+TEST_CASE("publish_log events arrive whole, in publish order with the others, in reused memory") {
+  auto a = std::make_shared<Recorder>();
+  pcs::EventBus bus({a});
+  std::vector<std::string> expected;
+  const std::string long_value(5000, 'v');  // longer than what a delivered event keeps for reuse
+  for (int i = 0; i < 3000; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string value = i % 500 == 7 ? long_value : "value " + n;
+    const std::string keys[] = {"key0", "key1", "key2"};
+    std::vector<pcs::LogExtraView> extras;
+    for (int k = 0; k < i % 4; ++k) extras.push_back({keys[k], value, k % 2 == 1});
+    const auto m = static_cast<pcs::Machine>(i % 3);
+    if (i % 3 == 0) {
+      bus.publish(log_event("event " + n));  // a LogEvent: same queue, same order
+    } else {
+      bus.publish_log(pcs::EventTime(std::chrono::seconds(i)), static_cast<pcs_log_level>(i % 60), "job " + n, m,
+                      "log " + n, extras);
+    }
+    expected.push_back((i % 3 == 0 ? "event " : "log ") + n);
+    if (i % 100 == 99) bus.flush();  // batches, so that delivered events are refilled
+  }
+  bus.close();
+  REQUIRE(a->messages() == expected);
+  int i = 0;
+  for (const auto& e : a->events) {
+    const auto& l = std::get<pcs::LogEvent>(e);
+    if (i % 3 != 0) {
+      const std::string n = std::to_string(i);
+      const std::string value = i % 500 == 7 ? long_value : "value " + n;
+      CHECK(l.time == pcs::EventTime(std::chrono::seconds(i)));
+      CHECK((l.level == static_cast<pcs_log_level>(i % 60) && l.job == "job " + n));
+      CHECK((l.machine == static_cast<pcs::Machine>(i % 3) && !l.always_in_file));
+      REQUIRE(l.extras.size() == static_cast<std::size_t>(i % 4));
+      for (std::size_t k = 0; k < l.extras.size(); ++k)
+        CHECK((l.extras[k].key == "key" + std::to_string(k) && l.extras[k].value == value &&
+               l.extras[k].is_json == (k % 2 == 1)));
+    }
+    ++i;
+  }
+  bus.publish_log(std::chrono::system_clock::now(), PCS_LOG_INFO, "j", pcs::Machine::None, "after close", {});
+  CHECK(bus.dropped() == 1);
+}
+
+TEST_CASE("publish_log counts against a full queue like any log event") {
+  auto a = std::make_shared<Recorder>(true);
+  pcs::EventBus bus({a}, pcs::EventBusOptions{100, 2ms});
+  bus.publish(log_event("gate"));
+  a->wait_entered();
+  for (int i = 0; i < 1000; ++i)
+    bus.publish_log(std::chrono::system_clock::now(), PCS_LOG_INFO, "j", pcs::Machine::None, std::to_string(i), {});
+  a->release();
+  bus.close();
+  CHECK(bus.dropped() == 900);
+  const auto logs = a->messages();
+  REQUIRE(logs.size() == 1 + 100 + 1);
+  CHECK(logs[100] == "99");
+  CHECK(logs.back() == "900 events were dropped: the log and display fell behind");
+}
