@@ -154,6 +154,7 @@ struct ExtraHeader {
 };
 
 void put(char*& to, const void* from, std::size_t n) {
+  if (n == 0) return;  // an empty string_view may hold nullptr, which memcpy must not get
   std::memcpy(to, from, n);
   to += n;
 }

@@ -138,6 +138,7 @@ class JsonWriter {
   std::size_t pos() const { return pos_; }
 
   void raw(std::string_view s) {
+    if (s.empty()) return;  // an empty view may hold nullptr, which memcpy must not get
     std::memcpy(room(s.size()), s.data(), s.size());
     pos_ += s.size();
   }
@@ -159,7 +160,7 @@ class JsonWriter {
     char* const start = room(6 * (s.size() - i) + i + 2);  // \u00xx is the longest escape
     char* p = start;
     *p++ = '"';
-    std::memcpy(p, s.data(), i);
+    if (i > 0) std::memcpy(p, s.data(), i);
     p += i;
     static constexpr char kHex[] = "0123456789abcdef";
     for (; i < s.size(); ++i) {
