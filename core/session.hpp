@@ -98,6 +98,7 @@ class Session {
   void collect_write_paths(const std::vector<JobRun*>& jobs);
   void run_jobs();
   void run_after_sync(std::string& halted_by);
+  JobOutcome& outcome_of_job(const std::string& name);
   void record_history();
   void stop_all_jobs();
   void cleanup();

@@ -204,11 +204,13 @@ void Session::collect_write_paths(const std::vector<JobRun*>& jobs) {
   live_->write_paths = std::move(paths);
 }
 
+JobOutcome& Session::outcome_of_job(const std::string& name) {
+  // select_jobs() put every job of the session in the report.
+  return *std::find_if(report_.jobs.begin(), report_.jobs.end(), [&](const JobOutcome& o) { return o.job == name; });
+}
+
 void Session::run_jobs() {
   live_->changes_started = !options_.dry_run;
-  auto outcome = [&](const std::string& name) -> JobOutcome& {
-    return *std::find_if(report_.jobs.begin(), report_.jobs.end(), [&](const JobOutcome& o) { return o.job == name; });
-  };
   for (auto& bg : live_->background) {
     job_state(bg->name(), JobState::Running);
     bg->start_execute();
@@ -222,7 +224,7 @@ void Session::run_jobs() {
   };
   std::string halted_by;
   for (auto& job : live_->jobs) {
-    JobOutcome& out = outcome(job->name());
+    JobOutcome& out = outcome_of_job(job->name());
     if (!halted_by.empty()) {
       out.reason = "not run: " + halted_by;
       continue;
@@ -268,7 +270,7 @@ void Session::run_jobs() {
   }
   stop_all_jobs();
   for (auto& bg : live_->background) {
-    JobOutcome& out = outcome(bg->name());
+    JobOutcome& out = outcome_of_job(bg->name());
     out.duration = bg->duration();
     if (bg->running()) {
       out.state = JobState::Cancelled;
@@ -296,8 +298,7 @@ void Session::run_after_sync(std::string& halted_by) {
                                   [](const JobOutcome& o) { return o.state == JobState::Failed; });
   for (auto& job : live_->jobs) {
     if (!job->has_after_sync() || job->plugin().kind != PCS_JOB_SYSTEM) continue;
-    JobOutcome& out = *std::find_if(report_.jobs.begin(), report_.jobs.end(),
-                                    [&](const JobOutcome& o) { return o.job == job->name(); });
+    JobOutcome& out = outcome_of_job(job->name());
     if (out.state != JobState::Succeeded || interrupted()) continue;
     step(job->name() + " (after sync)");
     job->start_after_sync(failed ? PCS_SYNC_FAILED : PCS_SYNC_SUCCEEDED);

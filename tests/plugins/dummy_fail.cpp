@@ -15,15 +15,8 @@ class DummyFail : public dummy::DummyJob<true> {
       "tick_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 2,
                        "description": "Seconds between progress lines"},
       "fail_at": {"type": "number", "minimum": 0, "default": 12,
-                  "description": "Seconds after the start at which the job fails"},
-      "validation_errors": {"type": "boolean", "default": false,
-                            "description": "Test knob: validate() reports a problem on each machine"},
-      "validate_seconds": {"type": "number", "minimum": 0, "default": 0,
-                           "description": "Test knob: seconds validate() waits on the target"},
-      "cleanup_seconds": {"type": "number", "minimum": 0, "maximum": 4, "default": 0,
-                          "description": "Test knob: seconds of cleanup once cancelled"},
-      "write_path": {"type": "string", "pattern": "^/",
-                     "description": "Test knob: reported as a path this job writes to on the target"}
+                  "description": "Seconds after the start at which the job fails"}
+      )" DUMMY_TEST_KNOBS R"(
     },
     "additionalProperties": false
   })";

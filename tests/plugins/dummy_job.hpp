@@ -22,6 +22,18 @@
 #include <stdexcept>
 #include <thread>
 
+// The test knobs' schema properties, shared by both dummy jobs' schemas
+// (spliced in with a leading comma).
+#define DUMMY_TEST_KNOBS                                                                         \
+  ", \"validation_errors\": {\"type\": \"boolean\", \"default\": false,"                         \
+  " \"description\": \"Test knob: validate() reports a problem on each machine\"},"              \
+  " \"validate_seconds\": {\"type\": \"number\", \"minimum\": 0, \"default\": 0,"                \
+  " \"description\": \"Test knob: seconds validate() waits on the target\"},"                    \
+  " \"cleanup_seconds\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 4, \"default\": 0," \
+  " \"description\": \"Test knob: seconds of cleanup once cancelled\"},"                         \
+  " \"write_path\": {\"type\": \"string\", \"pattern\": \"^/\","                                 \
+  " \"description\": \"Test knob: reported as a path this job writes to on the target\"}"
+
 namespace dummy {
 
 using Clock = std::chrono::steady_clock;

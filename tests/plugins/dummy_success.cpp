@@ -13,15 +13,8 @@ class DummySuccess : public dummy::DummyJob<false> {
       "target_duration": {"type": "number", "minimum": 0, "default": 20,
                           "description": "Seconds of work on the target"},
       "tick_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 2,
-                       "description": "Seconds between progress lines"},
-      "validation_errors": {"type": "boolean", "default": false,
-                            "description": "Test knob: validate() reports a problem on each machine"},
-      "validate_seconds": {"type": "number", "minimum": 0, "default": 0,
-                           "description": "Test knob: seconds validate() waits on the target"},
-      "cleanup_seconds": {"type": "number", "minimum": 0, "maximum": 4, "default": 0,
-                          "description": "Test knob: seconds of cleanup once cancelled"},
-      "write_path": {"type": "string", "pattern": "^/",
-                     "description": "Test knob: reported as a path this job writes to on the target"}
+                       "description": "Seconds between progress lines"}
+      )" DUMMY_TEST_KNOBS R"(
     },
     "additionalProperties": false
   })";
