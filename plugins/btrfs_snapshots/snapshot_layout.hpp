@@ -64,7 +64,9 @@ inline std::optional<SessionFolder> parse_session_folder(const std::string& name
 }
 
 // The session folders retention deletes: everything but the `keep_recent`
-// newest (by the time in the name) and the current session; with
+// newest (by the time in the name; sessions started within the same second,
+// which the two locks make all but impossible, are ordered by id) and the
+// current session; with
 // `max_age_days` set, only those of them older than that.
 inline std::vector<std::string> retention_victims(const std::vector<std::string>& names, int keep_recent,
                                                   std::optional<int> max_age_days,

@@ -21,6 +21,11 @@ ProcessOutput sync_with_snapshots(std::vector<std::string> flags) {
   return sync(flags);
 }
 
+void wait_for_next_second() {
+  const auto now = std::chrono::system_clock::now();
+  std::this_thread::sleep_until(std::chrono::floor<std::chrono::seconds>(now) + std::chrono::seconds(1));
+}
+
 std::string session_id_of(const ProcessOutput& r) {
   const auto at = r.out.find("session_id=");
   return at == std::string::npos ? "" : r.out.substr(at + 11, 8);
@@ -44,7 +49,11 @@ TEST_CASE("pre and post snapshots exist on both machines, read-only; retention k
       CHECK(in(m, {"btrfs", "property", "get", "-ts", path, "ro"}, true).out == "ro=true\n");
     }
   }
+  // Folder names carry the time to the second, and a session here takes less;
+  // two real sessions are never that close (each holds both locks).
+  wait_for_next_second();
   const auto second = sync_with_snapshots({});
+  wait_for_next_second();
   const auto third = sync_with_snapshots({});
   REQUIRE(second.exit_code == 0);
   REQUIRE(third.exit_code == 0);
