@@ -137,6 +137,32 @@ bool JobRun::start_describe_first_sync() {
   return true;
 }
 
+void JobRun::start_command(const pcs_ext_commands* ext, std::string name, CommandLine line) {
+  auto call = std::make_shared<Call>();
+  call_ = call;
+  void* instance = instance_;
+  std::thread([call, ext, instance, name = std::move(name), line = std::move(line)] {
+    std::vector<const char*> arguments, names, values;
+    for (const auto& a : line.arguments) arguments.push_back(a.c_str());
+    for (const auto& [n, v] : line.options) names.push_back(n.c_str()), values.push_back(v.c_str());
+    const pcs_command_args args{sizeof(pcs_command_args),
+                                arguments.data(),
+                                static_cast<uint32_t>(arguments.size()),
+                                names.data(),
+                                values.data(),
+                                static_cast<uint32_t>(names.size()),
+                                line.on_source ? 1 : 0,
+                                line.on_target ? 1 : 0,
+                                line.assume_yes ? 1 : 0};
+    const pcs_status s = ext->run_command(instance, name.c_str(), &args);
+    std::lock_guard lock(call->mu);
+    call->status = s;
+    call->end = std::chrono::steady_clock::now();
+    call->done = true;
+    call->done_cv.notify_all();
+  }).detach();
+}
+
 bool JobRun::wait_for(std::chrono::milliseconds timeout) {
   if (!call_) return true;
   std::unique_lock lock(call_->mu);

@@ -21,6 +21,7 @@
 
 #include "event_bus.hpp"
 #include "job_host.hpp"
+#include "plugin_commands.hpp"
 #include "plugin_loader.hpp"
 
 namespace pcs {
@@ -54,6 +55,9 @@ class JobRun {
   bool has_after_sync() const { return after_sync_ != nullptr; }
   // list_write_paths; the paths arrive in reports(). False when not implemented.
   bool start_list_write_paths();
+  // Command `name` of the plugin's "pcs.ext.commands/1" table `ext`, with a
+  // copy of `line` kept for the call.
+  void start_command(const pcs_ext_commands* ext, std::string name, CommandLine line);
 
   // Waits up to `timeout` for the current call; true once it has returned.
   bool wait_for(std::chrono::milliseconds timeout);

@@ -21,13 +21,14 @@
 #include "xdg_paths.hpp"
 
 namespace pcs {
-namespace {
 
 std::string this_hostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
   return name;
 }
+
+namespace {
 
 // Runs `fn` on a thread of its own and waits for it while `interrupted` stays
 // false. On interrupt the thread is left to finish alone and nothing is returned.

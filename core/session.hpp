@@ -131,4 +131,7 @@ class Session {
 // 8 random lowercase hex characters.
 std::string new_session_id();
 
+// gethostname(), or "localhost".
+std::string this_hostname();
+
 }  // namespace pcs

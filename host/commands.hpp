@@ -13,4 +13,12 @@ int run_config(const std::vector<std::string>& args);
 int run_logs(const std::vector<std::string>& args);
 int run_sync(const std::vector<std::string>& args);
 
+// The names the host's own commands take (a plugin may not reuse them).
+std::vector<std::string> host_command_names();
+// Runs command `name` that a plugin adds (ext/commands.h); UsageError when no
+// plugin offers it.
+int run_plugin_command(const std::string& name, const std::vector<std::string>& args);
+// One line per plugin command, for --help (plugins from `args`' --plugin-dir).
+std::string plugin_commands_help(const std::vector<std::string>& args);
+
 }  // namespace pcs::cli

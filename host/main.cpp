@@ -22,9 +22,24 @@ Commands:
   config check            check the config file against every job's schema
   logs [--last|SESSION]   list sync sessions, replay one's log, or follow it (--follow)
 
-Run `pc-switcher COMMAND --help` for a command's options.
-Exit codes: 0 success, 1 error, 2 usage error.
 )";
+
+constexpr const char* kUsageEnd = R"(
+Run `pc-switcher COMMAND --help` for a command's options.
+Exit codes: 0 success, 1 error, 2 usage error, 130 interrupted.
+)";
+
+void print_usage(std::ostream& out, const std::vector<std::string>& args) {
+  out << kUsage;
+  std::string from_plugins;
+  try {
+    from_plugins = pcs::cli::plugin_commands_help(args);
+  } catch (const std::exception&) {
+    // An unusable plugin directory is reported by the commands that need it.
+  }
+  if (!from_plugins.empty()) out << "Commands from plugins:\n" << from_plugins;
+  out << kUsageEnd;
+}
 
 }  // namespace
 
@@ -32,7 +47,7 @@ int main(int argc, char** argv) {
   using namespace pcs::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::cerr << kUsage;
+    print_usage(std::cerr, args);
     return kExitUsage;
   }
   const std::string command = args.front();
@@ -44,7 +59,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (command == "--help" || command == "-h" || command == "help") {
-      std::cout << kUsage;
+      print_usage(std::cout, args);
       return kExitOk;
     }
     if (command == "sync") return run_sync(args);
@@ -52,7 +67,7 @@ int main(int argc, char** argv) {
     if (command == "init") return run_init(args);
     if (command == "config") return run_config(args);
     if (command == "logs") return run_logs(args);
-    throw UsageError(fmt::format("unknown command '{}'", command));
+    return run_plugin_command(command, args);
   } catch (const UsageError& e) {
     std::cerr << fmt::format("pc-switcher: {}\nRun `pc-switcher --help` for usage.\n", e.what());
     return kExitUsage;

@@ -91,4 +91,25 @@ inline const Mount* mount_of_path(const std::vector<Mount>& mounts, const std::s
   return best;
 }
 
+// A mount of the top level (subvolid 5) of the filesystem on `device`, if any.
+inline const Mount* find_top_level_mount(const std::vector<Mount>& mounts, const std::string& device) {
+  for (const Mount& m : mounts)
+    if (m.fstype == "btrfs" && m.device == device && m.root == "/") return &m;
+  return nullptr;
+}
+
+// Where `path` (absolute, on mount `m`) is inside its filesystem, from the
+// top level: "/mnt/btrfs-root/.snapshots" on a mount of /@ → "/@/.snapshots".
+inline std::string path_in_filesystem(const Mount& m, const std::string& path) {
+  std::string rest = m.mount_point == "/" ? path : path.substr(m.mount_point.size());
+  std::string root = m.root == "/" ? "" : m.root;
+  std::string out = root + rest;
+  return out.empty() ? "/" : out;
+}
+
+// Whether `inner` is `outer` or below it (both absolute, no trailing '/').
+inline bool path_within(const std::string& inner, const std::string& outer) {
+  return inner == outer || (inner.size() > outer.size() && inner.rfind(outer, 0) == 0 && inner[outer.size()] == '/');
+}
+
 }  // namespace btrfs_snapshots

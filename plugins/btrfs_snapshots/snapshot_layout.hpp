@@ -87,4 +87,64 @@ inline std::vector<std::string> retention_victims(const std::vector<std::string>
   return victims;
 }
 
+// An age for `cleanup-snapshots --older-than`: a whole number and one of
+// d (days), w (weeks), mo (months of 30 days), y (years of 365 days). "m" is
+// refused: it reads as minutes as easily as months. Sets `error` when invalid.
+inline std::optional<std::chrono::hours> parse_age(const std::string& text, std::string& error) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string unit = text.substr(digits);
+  if (digits == 0 || digits > 5) {
+    error = "--older-than " + text + ": expected a number and a unit, e.g. 7d, 2w, 3mo or 1y";
+    return std::nullopt;
+  }
+  const long n = std::stol(text.substr(0, digits));
+  long days = 0;
+  if (unit == "d")
+    days = n;
+  else if (unit == "w")
+    days = 7 * n;
+  else if (unit == "mo")
+    days = 30 * n;
+  else if (unit == "y")
+    days = 365 * n;
+  else if (unit == "m" || unit == "M") {
+    error = "--older-than " + text + ": 'm' could mean minutes or months; write " + std::to_string(n) +
+            "mo for months (30 days each) or " + std::to_string(n * 30) + "d";
+    return std::nullopt;
+  } else {
+    error = "--older-than " + text + ": unknown unit '" + unit + "'; use d (days), w (weeks), mo (months) or y (years)";
+    return std::nullopt;
+  }
+  if (days == 0) {
+    error = "--older-than " + text + ": must be at least 1d";
+    return std::nullopt;
+  }
+  return std::chrono::hours(24 * days);
+}
+
+// The session folders `cleanup-snapshots --older-than AGE` deletes: those
+// older than `age`, except the `keep_recent` newest, which always stay.
+inline std::vector<std::string> older_than_victims(const std::vector<std::string>& names, int keep_recent,
+                                                   std::chrono::hours age, std::chrono::system_clock::time_point now) {
+  std::vector<SessionFolder> folders;
+  for (const auto& n : names)
+    if (auto f = parse_session_folder(n)) folders.push_back(*f);
+  std::sort(folders.begin(), folders.end(), [](const SessionFolder& a, const SessionFolder& b) {
+    return a.time != b.time ? a.time > b.time : a.name > b.name;
+  });
+  std::vector<std::string> victims;
+  for (std::size_t i = 0; i < folders.size(); ++i)
+    if (static_cast<int>(i) >= std::max(1, keep_recent) && now - folders[i].time > age)
+      victims.push_back(folders[i].name);
+  return victims;
+}
+
+// The session folder of session `id` (8 hex characters, or a folder name).
+inline std::optional<SessionFolder> find_session(const std::vector<std::string>& names, const std::string& id) {
+  for (const auto& n : names)
+    if (auto f = parse_session_folder(n); f && (f->session_id == id || f->name == id)) return f;
+  return std::nullopt;
+}
+
 }  // namespace btrfs_snapshots

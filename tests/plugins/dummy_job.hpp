@@ -11,7 +11,8 @@
 // problem on each machine; `validate_seconds` makes validate() run `sleep` on
 // the target that long; `cleanup_seconds` is how long the job takes to clean
 // up once cancelled (it must stay under the host's 5 s grace period);
-// `write_path` is reported as a path the job writes to on the target.
+// `write_path` is reported as a path the job writes to on the target, and
+// with `write_text` set the job writes that text into it at its end.
 #pragma once
 
 #include <pcswitcher/job.hpp>
@@ -32,7 +33,9 @@
   " \"cleanup_seconds\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 4, \"default\": 0," \
   " \"description\": \"Test knob: seconds of cleanup once cancelled\"},"                         \
   " \"write_path\": {\"type\": \"string\", \"pattern\": \"^/\","                                 \
-  " \"description\": \"Test knob: reported as a path this job writes to on the target\"}"
+  " \"description\": \"Test knob: reported as a path this job writes to on the target\"},"       \
+  " \"write_text\": {\"type\": \"string\","                                                      \
+  " \"description\": \"Test knob: written into write_path on the target at the end\"}"
 
 namespace dummy {
 
@@ -75,6 +78,13 @@ class DummyJob : public pcs::SyncJob {
       source_phase(ctx, source_s, tick, fail_at);
       _report_progress(ctx, {.percent = 50, .item = "target phase"});
       target_phase(ctx, target_s, tick, fail_at);
+      if (ctx.config.contains("write_path") && ctx.config.contains("write_text")) {
+        pcs::RunOptions o;
+        o.stdin_data = ctx.config["write_text"].as_string();
+        o.mutates = "write the write_text knob's text";
+        auto r = ctx.target.run({"tee", "--", ctx.config["write_path"].as_string()}, o);
+        if (!r.success()) throw std::runtime_error("cannot write write_path: " + r.stderr);
+      }
       _report_progress(ctx, {.percent = 100});
       _log(ctx, pcs::Host::Target, pcs::LogLevel::Info, "Dummy job finished");
     } catch (const pcs::Cancelled&) {

@@ -1,6 +1,7 @@
 // The btrfs_snapshots plugin's pure parts: the mount table and the snapshot layout.
 #include <catch2/catch.hpp>
 
+#include "../../plugins/btrfs_snapshots/fstab.hpp"
 #include "../../plugins/btrfs_snapshots/mountinfo.hpp"
 #include "../../plugins/btrfs_snapshots/snapshot_layout.hpp"
 
@@ -78,4 +79,69 @@ TEST_CASE("retention removes exactly the sessions past keep_recent (and max_age_
         std::vector<std::string>{name(1, "bbbbbbbb"), name(5, "cccccccc"), name(10, "aaaaaaaa")});
   CHECK(retention_victims(names, 0, std::nullopt, now, "x").size() == 4);  // at least one is always kept
   CHECK(retention_victims({}, 3, std::nullopt, now, "x").empty());
+}
+
+TEST_CASE("the top level of a filesystem and paths inside it", "[btrfs]") {
+  const auto mounts = parse_mountinfo(kMountinfo);
+  const Mount* top = find_top_level_mount(mounts, "0:47");
+  REQUIRE(top != nullptr);
+  CHECK(top->mount_point == "/mnt/btrfs");
+  CHECK(find_top_level_mount(mounts, "0:48") == nullptr);  // /@data's filesystem has no top-level mount
+  const Mount* root = mount_of_path(mounts, "/mnt/btrfs-root/.snapshots/pc-switcher");
+  REQUIRE(root != nullptr);
+  CHECK(path_in_filesystem(*root, "/mnt/btrfs-root/.snapshots/pc-switcher") == "/@/.snapshots/pc-switcher");
+  CHECK(path_in_filesystem(*top, "/mnt/btrfs/.snapshots") == "/.snapshots");
+  CHECK(path_within("/@/.snapshots/pc-switcher", "/@"));
+  CHECK(path_within("/@", "/@"));
+  CHECK_FALSE(path_within("/@home/x", "/@"));
+  CHECK_FALSE(path_within("/.snapshots", "/@"));
+}
+
+TEST_CASE("--older-than takes units that cannot be misread", "[btrfs]") {
+  std::string error;
+  CHECK(parse_age("7d", error) == std::chrono::hours(24 * 7));
+  CHECK(parse_age("2w", error) == std::chrono::hours(24 * 14));
+  CHECK(parse_age("3mo", error) == std::chrono::hours(24 * 90));
+  CHECK(parse_age("1y", error) == std::chrono::hours(24 * 365));
+  CHECK_FALSE(parse_age("1m", error));
+  CHECK(error.find("write 1mo for months (30 days each) or 30d") != std::string::npos);
+  for (const char* bad : {"", "d", "7", "7 d", "7days", "-1d", "0d", "1.5w", "999999d"}) {
+    error.clear();
+    CHECK_FALSE(parse_age(bad, error));
+    CHECK_FALSE(error.empty());
+  }
+}
+
+TEST_CASE("cleanup --older-than deletes the old sessions but never the keep_recent newest", "[btrfs]") {
+  const auto now = std::chrono::system_clock::from_time_t(1764000000);  // 2025-11-24
+  const std::vector<std::string> names = {"20200101T000000Z-0000000a", "20250101T000000Z-0000000b",
+                                          "20251120T000000Z-0000000c", "notes.txt"};
+  using V = std::vector<std::string>;
+  CHECK(older_than_victims(names, 1, std::chrono::hours(24 * 30), now) ==
+        V{"20250101T000000Z-0000000b", "20200101T000000Z-0000000a"});
+  CHECK(older_than_victims(names, 1, std::chrono::hours(24 * 365 * 2), now) == V{"20200101T000000Z-0000000a"});
+  CHECK(older_than_victims(names, 3, std::chrono::hours(24), now).empty());  // all three are the newest 3
+  CHECK(find_session(names, "0000000b")->name == "20250101T000000Z-0000000b");
+  CHECK(find_session(names, "20200101T000000Z-0000000a")->session_id == "0000000a");
+  CHECK_FALSE(find_session(names, "notes.txt"));
+}
+
+TEST_CASE("fstab says whether mounting again picks up the restored subvolume", "[btrfs]") {
+  const std::string fstab =
+      "# /etc/fstab\n"
+      "UUID=1 /           btrfs  defaults,subvol=@  0 1\n"
+      "UUID=1 /home       btrfs  defaults,subvol=/@home  0 2\n"
+      "UUID=1 /srv        btrfs  subvolid=260  0 2\n"
+      "UUID=1 /var/my\\040data btrfs  defaults  0 2\n";
+  CHECK(check_fstab(fstab, "/", "@").remount_picks_restored);
+  CHECK(check_fstab(fstab, "/home", "@home").remount_picks_restored);
+  const auto by_id = check_fstab(fstab, "/srv", "@srv");
+  CHECK_FALSE(by_id.remount_picks_restored);
+  CHECK(by_id.reason.find("subvolid=260") != std::string::npos);
+  const auto by_default = check_fstab(fstab, "/var/my data", "@data");
+  CHECK_FALSE(by_default.remount_picks_restored);
+  CHECK(by_default.reason.find("add subvol=/@data") != std::string::npos);
+  const auto none = check_fstab(fstab, "/mnt/other", "@other");
+  CHECK(none.remount_picks_restored);
+  CHECK(none.reason.find("no /etc/fstab entry") != std::string::npos);
 }

@@ -28,16 +28,19 @@
 #ifndef PCSWITCHER_JOB_HPP
 #define PCSWITCHER_JOB_HPP
 
+#include <pcswitcher/command.hpp>
 #include <pcswitcher/executor.hpp>
 #include <pcswitcher/ext/after_sync.h>
 #include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/json.hpp>
 #include <pcswitcher/plugin.h>
 
+#include <concepts>
 #include <cstring>
 #include <initializer_list>
 #include <new>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -182,6 +185,18 @@ class JobContext {
     return out;
   }
 
+  // A log line about `host` (also what Job::_log does; for helper functions).
+  void log(Host host, LogLevel level, std::string_view message, std::initializer_list<LogField> extras = {}) const {
+    std::vector<pcs_log_field> fields;
+    fields.reserve(extras.size());
+    for (const LogField& f : extras) fields.push_back({f.key.c_str(), f.value.c_str(), f.kind});
+    std::string text(message);
+    pcs_log_record r{
+        sizeof(pcs_log_record), static_cast<pcs_machine>(host),      static_cast<pcs_log_level>(level), text.c_str(),
+        fields.data(),          static_cast<uint32_t>(fields.size())};
+    host_->log(host_, &r);
+  }
+
   const pcs_host* c_host() const { return host_; }
 
  private:
@@ -206,14 +221,7 @@ class Job {
  protected:
   static void _log(JobContext& ctx, Host host, LogLevel level, std::string_view message,
                    std::initializer_list<LogField> extras = {}) {
-    std::vector<pcs_log_field> fields;
-    fields.reserve(extras.size());
-    for (const LogField& f : extras) fields.push_back({f.key.c_str(), f.value.c_str(), f.kind});
-    std::string text(message);
-    pcs_log_record r{
-        sizeof(pcs_log_record), static_cast<pcs_machine>(host),      static_cast<pcs_log_level>(level), text.c_str(),
-        fields.data(),          static_cast<uint32_t>(fields.size())};
-    ctx.c_host()->log(ctx.c_host(), &r);
+    ctx.log(host, level, message, extras);
   }
 
   static void _report_progress(JobContext& ctx, const ProgressUpdate& u) {
@@ -236,7 +244,8 @@ class Job {
 // A system job may also define
 //   void after_sync(JobContext& ctx, bool sync_succeeded);
 // to act again once the sync jobs are over (ext/after_sync.h says when); the
-// SDK then offers the "pcs.ext.after_sync/1" extension for it.
+// SDK then offers the "pcs.ext.after_sync/1" extension for it. Any job may add
+// commands to `pc-switcher` (pcswitcher/command.hpp).
 class SystemJob : public Job {
  public:
   static constexpr pcs_job_kind kind = PCS_JOB_SYSTEM;
@@ -374,9 +383,39 @@ struct Adapter {
     }
   }
 
+  static constexpr bool has_commands = requires(J & j, JobContext& c, const CommandArgs& a) {
+    { J::commands() } -> std::convertible_to<std::span<const pcs_command_info* const>>;
+    j.run_command(c, std::string(), a);
+  };
+
+  static pcs_status run_command(void* p, const char* name, const pcs_command_args* args) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    if constexpr (has_commands) {
+      return guarded(inst, [&] { inst->job.run_command(inst->ctx, name ? name : "", CommandArgs::from(args)); });
+    } else {
+      static_cast<void>(inst);
+      static_cast<void>(name);
+      static_cast<void>(args);
+      return PCS_ERR_UNSUPPORTED;
+    }
+  }
+
+  static const pcs_ext_commands* commands_table() {
+    if constexpr (has_commands) {
+      static const std::span<const pcs_command_info* const> list = J::commands();
+      static const pcs_ext_commands table = {sizeof(pcs_ext_commands), static_cast<uint32_t>(list.size()), list.data(),
+                                             &Adapter::run_command};
+      return &table;
+    } else {
+      return nullptr;
+    }
+  }
+
   static const void* get_extension(const char* id) noexcept {
     static const pcs_ext_after_sync after_sync_table = {sizeof(pcs_ext_after_sync), &Adapter::after_sync};
-    if (has_after_sync && id != nullptr && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
+    if (id == nullptr) return nullptr;
+    if (has_after_sync && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
+    if (has_commands && std::strcmp(id, PCS_EXT_COMMANDS) == 0) return commands_table();
     return nullptr;
   }
 
