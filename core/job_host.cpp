@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include <pcswitcher/ext/installation.h>
 #include <pcswitcher/ext/write_paths.h>
 
 #include <fmt/format.h>
@@ -226,10 +227,24 @@ struct JobHostCalls {
     for (const auto& [machine, path] : j.services_.write_paths()) sink->add(sink->sink_data, machine, path.c_str());
   }
 
+  static void list_plugins(const pcs_host* h, void* data, void (*each)(void*, const pcs_installed_plugin*)) {
+    const auto& inst = self(h).services_.installation;
+    if (!inst || each == nullptr) return;
+    for (const auto& p : inst->plugins) {
+      const pcs_installed_plugin c{sizeof(pcs_installed_plugin), p.name.c_str(), p.version.c_str(), p.path.c_str()};
+      each(data, &c);
+    }
+  }
+  static const char* installed_version(const pcs_host* h) { return self(h).services_.installation->version.c_str(); }
+  static const char* executable(const pcs_host* h) { return self(h).services_.installation->executable.c_str(); }
+
   static const void* get_extension(const pcs_host* h, const char* id) {
     static const pcs_host_ext_write_paths write_paths{sizeof(pcs_host_ext_write_paths), &list_write_paths};
-    if (id != nullptr && std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths)
-      return &write_paths;
+    static const pcs_host_ext_installation installation{sizeof(pcs_host_ext_installation), &list_plugins,
+                                                        &installed_version, &executable};
+    if (id == nullptr) return nullptr;
+    if (std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths) return &write_paths;
+    if (std::strcmp(id, PCS_HOST_EXT_INSTALLATION) == 0 && self(h).services_.installation) return &installation;
     return nullptr;
   }
 };

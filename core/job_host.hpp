@@ -26,6 +26,16 @@ struct SessionFacts {
   bool dry_run = false;
 };
 
+// What the running pc-switcher is made of (ext/installation.h).
+struct Installation {
+  struct Plugin {
+    std::string name, version, path;
+  };
+  std::string version;
+  std::string executable;
+  std::vector<Plugin> plugins;
+};
+
 struct JobServices {
   MachineExecutor* source = nullptr;  // required
   RemoteExecutor* target = nullptr;   // nullptr: target calls fail with PCS_ERR_UNSUPPORTED
@@ -36,6 +46,8 @@ struct JobServices {
   std::function<void(const std::string& job, pcs_machine, const CommandSpec&, const ExecResult&)> trace;
   // The paths the session's jobs write to (ext/write_paths.h); empty: not offered.
   std::function<std::vector<std::pair<pcs_machine, std::string>>()> write_paths;
+  // Offered as "pcs.host.ext.installation/1" when set.
+  std::shared_ptr<const Installation> installation;
   // Returns the chosen index, or -1 when there is no terminal.
   std::function<int(const std::string& job, const pcs_question&)> ask;
 };

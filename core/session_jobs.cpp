@@ -1,11 +1,13 @@
 // The job half of a session: which jobs run, creating them, validate() on
 // both machines, running them with background jobs beside, stopping them.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "build_info.hpp"
 #include "job_events.hpp"
 #include "session.hpp"
 #include "session_live.hpp"
@@ -115,6 +117,14 @@ void Session::create_jobs() {
     std::lock_guard lock(live->paths_mu);
     return live->write_paths;
   };
+  auto installation = std::make_shared<Installation>();
+  installation->version = build::version;
+  std::error_code ec;
+  installation->executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  for (const auto* list : {&live_->job_plugins, &live_->background_plugins})
+    for (const PluginInfo* p : *list)
+      installation->plugins.push_back({p->name, p->version, std::filesystem::absolute(p->path, ec).string()});
+  services.installation = std::move(installation);
   services.ask = [this](const std::string& job, const pcs_question& q) {
     std::vector<std::string> choices;
     for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.emplace_back(*c);

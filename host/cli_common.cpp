@@ -34,7 +34,16 @@ void parse(const std::vector<std::string>& args, const po::options_description& 
 }
 
 std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
-  return plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
+  auto dirs = plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
+  // A copy in a user prefix (~/.local/bin, as install_on_target makes one)
+  // brings its plugins beside it: they come before the system's.
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return dirs;
+  const auto beside = (exe.parent_path() / ".." / "lib" / "pc-switcher" / "plugins").lexically_normal();
+  if (std::filesystem::is_directory(beside, ec) && !std::filesystem::equivalent(beside, build::default_plugin_dir, ec))
+    dirs.insert(dirs.end() - 1, beside);
+  return dirs;
 }
 
 PluginSet load(const CommonOptions& common, bool report_skipped) {

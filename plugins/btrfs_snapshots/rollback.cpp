@@ -105,7 +105,14 @@ int move_snapshots(pcs::JobContext& ctx, Host h, const std::string& old_dir, con
       if (!is_subvolume(ctx, h, from)) continue;
       // A snapshot taken while S held it shows up in the restored tree as an empty directory.
       exec(ctx, h).run({"rmdir", "--", to}, as_root("remove the empty placeholder " + to));
-      must(ctx, h, {"mv", "-T", "--", from, to}, "move snapshot " + from + " to " + to);
+      // A read-only subvolume cannot change parents: writable for the move only.
+      must(ctx, h, {"btrfs", "property", "set", "-ts", from, "ro", "false"}, "make " + from + " writable to move it");
+      auto mv = exec(ctx, h).run({"mv", "-T", "--", from, to}, as_root("move snapshot " + from + " to " + to));
+      const std::string now_at = mv.success() ? to : from;
+      must(ctx, h, {"btrfs", "property", "set", "-ts", now_at, "ro", "true"}, "make " + now_at + " read-only again");
+      if (!mv.success())
+        throw std::runtime_error("cannot move snapshot " + from + " to " + to + " on the " + host_name(h) + ": " +
+                                 first_line(mv.stderr));
       ++moved;
     }
   }
@@ -199,7 +206,10 @@ void rollback(pcs::JobContext& ctx, Host h, const Settings& settings, const pcs:
   for (const auto& p : plans) {
     ctx.check_cancelled();
     const std::string S = p.subvolume, live = T + "/" + S, aside = T + "/" + S + ".pcs-replaced-" + keep_id;
-    const std::string restore_from = T + dir_in_fs + "/" + folder->name + "/" + snapshot_name("pre", S);
+    // Once S is set aside, the snapshots inside it are reached through `aside`.
+    const bool dir_inside = path_within(dir_in_fs, "/" + S);
+    const std::string dir_after = dir_inside ? aside + dir_in_fs.substr(1 + S.size()) : T + dir_in_fs;
+    const std::string restore_from = dir_after + "/" + folder->name + "/" + snapshot_name("pre", S);
     must(ctx, h, {"btrfs", "subvolume", "snapshot", "-r", "--", live, keep_dir + "/" + snapshot_name("pre", S)},
          "keep the current state of " + S);
     must(ctx, h, {"mv", "-T", "--", live, aside}, "set " + S + " aside as " + aside);
@@ -210,9 +220,8 @@ void rollback(pcs::JobContext& ctx, Host h, const Settings& settings, const pcs:
       throw std::runtime_error("cannot restore " + S + " from " + restore_from + " on the " + where + ": " +
                                first_line(restored.stderr) + "; " + S + " was put back as it was");
     }
-    if (path_within(dir_in_fs, "/" + S)) {
-      const std::string rest = dir_in_fs.substr(1 + S.size());
-      const int moved = move_snapshots(ctx, h, aside + rest, live + rest);
+    if (dir_inside) {
+      const int moved = move_snapshots(ctx, h, dir_after, T + dir_in_fs);
       ctx.log(h, LogLevel::Info, "  moved " + std::to_string(moved) + " snapshot(s) into the restored " + S);
     }
     ctx.log(h, LogLevel::Info, "  " + S + " restored from session " + folder->session_id);

@@ -13,9 +13,15 @@ ProcessOutput sync_with_system_jobs(std::vector<std::string> flags) {
   return sync(flags);
 }
 
-// btrfs shows new allocations in statfs (df) only once they are committed: sync.
+// Leaves about 40 MiB of /home free (whatever else the image holds, e.g. the
+// pc-switcher that install_on_target pushed). btrfs shows new allocations in
+// statfs (df) only once they are committed: sync.
 bool fill_desktop() {
-  return in("desktop", {"/bin/sh", "-c", "fallocate -l 900M \"$1\" && sync -f \"$1\"", "sh", kFill}).exit_code == 0;
+  return in("desktop", {"/bin/sh", "-c",
+                        "avail=$(df --output=avail -B1M /home | tail -n 1); "
+                        "fallocate -l $((avail - 40))M \"$1\" && sync -f \"$1\"",
+                        "sh", kFill})
+             .exit_code == 0;
 }
 
 // Frees the filled space again: the file, and the snapshots that saw it.

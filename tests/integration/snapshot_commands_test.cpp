@@ -33,7 +33,7 @@ void reset_rollback_state(const std::string& machine) {
                "umount -l /mnt/btrfs-root; mount -t btrfs -o subvol=/@,$o \"$dev\" /mnt/btrfs-root; "
                "for s in " +
                    kInsideRoot +
-                   "/*/* /mnt/btrfs/*.pcs-replaced-*; do "
+                   "/*/* /mnt/btrfs/*.pcs-replaced-*/.snapshots/pc-switcher/*/* /mnt/btrfs/*.pcs-replaced-*; do "
                    "[ -e \"$s\" ] && btrfs subvolume delete \"$s\" >/dev/null; done; "
                    "rm -rf /mnt/btrfs-root/.snapshots; btrfs subvolume sync /mnt/btrfs; true"},
               true);
@@ -56,12 +56,13 @@ TEST_CASE("snapshots lists both machines' sessions; cleanup-snapshots deletes ex
           "[btrfs][commands]") {
   reset_machines();
   reset_snapshots();
+  reset_rollback_state("desktop");
   configure("sync_jobs:\n  c_hello: true\nbtrfs_snapshots:\n  snapshot_dir: " + kTopSnapshots + "\n  keep_recent: 1\n");
   auto synced = sync({"--plugin-dir", PCS_BUNDLED_PLUGIN_DIR, "--allow-first-sync", "--allow-out-of-order"});
   REQUIRE(synced.exit_code == 0);
   const std::string id = session_id_of(synced);
-  // Two old sessions on the laptop, as a sync of 2020 and 2021 would have left them.
-  for (const char* old : {"20200101T000000Z-0000000a", "20210101T000000Z-0000000b"}) {
+  // Two old sessions on the laptop, as a sync of 2020 and 2023 would have left them.
+  for (const char* old : {"20200101T000000Z-0000000a", "20230101T000000Z-0000000b"}) {
     const std::string dir = kTopSnapshots + "/" + old;
     REQUIRE(in("laptop", {"mkdir", "-p", dir}, true).exit_code == 0);
     REQUIRE(in("laptop", {"btrfs", "-q", "subvolume", "snapshot", "-r", "/home", dir + "/pre-@home"}, true).exit_code ==
@@ -96,12 +97,12 @@ TEST_CASE("snapshots lists both machines' sessions; cleanup-snapshots deletes ex
   REQUIRE(cleaned.exit_code == 0);
   CHECK(cleaned.out.find("deleted " + kTopSnapshots + "/20200101T000000Z-0000000a") != std::string::npos);
   CHECK(in("laptop", {"test", "-e", kTopSnapshots + "/20200101T000000Z-0000000a"}).exit_code != 0);
-  CHECK(in("laptop", {"test", "-d", kTopSnapshots + "/20210101T000000Z-0000000b/pre-@home"}).exit_code == 0);
+  CHECK(in("laptop", {"test", "-d", kTopSnapshots + "/20230101T000000Z-0000000b/pre-@home"}).exit_code == 0);
 
   // Without --older-than: the config's retention (keep_recent 1 keeps only the sync's session).
   auto retention = pc_switcher({"cleanup-snapshots"});
   REQUIRE(retention.exit_code == 0);
-  CHECK(in("laptop", {"test", "-e", kTopSnapshots + "/20210101T000000Z-0000000b"}).exit_code != 0);
+  CHECK(in("laptop", {"test", "-e", kTopSnapshots + "/20230101T000000Z-0000000b"}).exit_code != 0);
   CHECK(pc_switcher({"snapshots"}).out.find(id) != std::string::npos);
 }
 
