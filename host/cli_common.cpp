@@ -41,8 +41,10 @@ std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return dirs;
   const auto beside = (exe.parent_path() / ".." / "lib" / "pc-switcher" / "plugins").lexically_normal();
-  if (std::filesystem::is_directory(beside, ec) && !std::filesystem::equivalent(beside, build::default_plugin_dir, ec))
-    dirs.insert(dirs.end() - 1, beside);
+  if (!std::filesystem::is_directory(beside, ec)) return dirs;
+  for (const auto& d : dirs)
+    if (std::filesystem::equivalent(beside, d, ec)) return dirs;
+  dirs.insert(dirs.end() - 1, beside);
   return dirs;
 }
 

@@ -90,7 +90,8 @@ class InstallOnTarget : public pcs::SystemJob {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =
       "Brings the target to this machine's pc-switcher version and plugins, pushing this build over the connection";
-  static constexpr const char* CONFIG_SCHEMA = R"j({"type": "object", "properties": {}, "additionalProperties": false})j";
+  static constexpr const char* CONFIG_SCHEMA =
+      R"j({"type": "object", "properties": {}, "additionalProperties": false})j";
 
   std::vector<pcs::ValidationError> validate(pcs::JobContext& ctx) override {
     std::vector<pcs::ValidationError> errors;
@@ -135,7 +136,8 @@ class InstallOnTarget : public pcs::SystemJob {
       return;
     }
     const std::string staging = state_.home + "/.local/lib/pc-switcher/.incoming-" + ctx.session_id;
-    const std::string bin_dir = state_.home + "/.local/bin", plugin_dir = state_.home + "/.local/lib/pc-switcher/plugins";
+    const std::string bin_dir = state_.home + "/.local/bin",
+                      plugin_dir = state_.home + "/.local/lib/pc-switcher/plugins";
     must(ctx, {"mkdir", "-p", "-m", "0755", "--", staging, bin_dir, plugin_dir}, "create " + staging);
     try {
       push_and_switch(ctx, todo, staging, bin_dir, plugin_dir);
@@ -238,9 +240,10 @@ class InstallOnTarget : public pcs::SystemJob {
         wrong += " " + source_.names[i] + (it == plugins.end() ? " (missing)" : " (" + it->second.version + ")");
     }
     if (!wrong.empty())
-      throw std::runtime_error("after installing, the target's pc-switcher does not load these plugins at this "
-                               "machine's versions:" +
-                               wrong + " (another copy earlier in its plugin path?)");
+      throw std::runtime_error(
+          "after installing, the target's pc-switcher does not load these plugins at this "
+          "machine's versions:" +
+          wrong + " (another copy earlier in its plugin path?)");
   }
 
   Source source_;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,13 +70,18 @@ inline int compare_versions(const std::string& a, const std::string& b) {
 }
 
 // name → {version, path} from `pc-switcher plugins --json`.
+// Output that is not such a list (an older or broken pc-switcher) gives none.
 inline std::map<std::string, Installed> parse_plugin_list(const std::string& json_text) {
   std::map<std::string, Installed> out;
-  const pcs::Json doc = pcs::Json::parse(json_text);
-  if (!doc.contains("plugins")) return out;
-  for (const auto& p : doc["plugins"].as_array())
-    out[p["name"].as_string()] = {p["version"].as_string(), p.contains("abi") ? p["abi"].as_string() : "",
-                                  p.contains("path") ? p["path"].as_string() : ""};
+  try {
+    const pcs::Json doc = pcs::Json::parse(json_text);
+    if (!doc.contains("plugins")) return out;
+    for (const auto& p : doc["plugins"].as_array())
+      out[p["name"].as_string()] = {p["version"].as_string(), p.contains("abi") ? p["abi"].as_string() : "",
+                                    p.contains("path") ? p["path"].as_string() : ""};
+  } catch (const std::exception&) {
+    out.clear();
+  }
   return out;
 }
 

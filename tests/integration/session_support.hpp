@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>

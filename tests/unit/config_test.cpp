@@ -44,7 +44,7 @@ TEST_CASE("config: an unknown key inside a job section", "[config][malformed][un
   CHECK(i.path == "dummy_success.speed");
   CHECK(i.message ==
         "unknown key 'speed'; allowed keys here: cleanup_seconds, source_duration, target_duration, tick_seconds, "
-        "validate_seconds, validation_errors, write_path");
+        "validate_seconds, validation_errors, write_path, write_text");
 }
 
 TEST_CASE("config: several unknown keys are each reported", "[config][malformed][unknown]") {
