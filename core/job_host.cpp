@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <pcswitcher/ext/installation.h>
+#include <pcswitcher/ext/remote_shell.h>
 #include <pcswitcher/ext/write_paths.h>
 
 #include <fmt/format.h>
@@ -235,6 +236,7 @@ struct JobHostCalls {
       each(data, &c);
     }
   }
+  static const char* const* remote_shell_argv(const pcs_host* h) { return self(h).remote_shell_argv_.data(); }
   static const char* installed_version(const pcs_host* h) { return self(h).services_.installation->version.c_str(); }
   static const char* executable(const pcs_host* h) { return self(h).services_.installation->executable.c_str(); }
 
@@ -242,7 +244,10 @@ struct JobHostCalls {
     static const pcs_host_ext_write_paths write_paths{sizeof(pcs_host_ext_write_paths), &list_write_paths};
     static const pcs_host_ext_installation installation{sizeof(pcs_host_ext_installation), &list_plugins,
                                                         &installed_version, &executable};
+    static const pcs_host_ext_remote_shell remote_shell{sizeof(pcs_host_ext_remote_shell), &remote_shell_argv};
     if (id == nullptr) return nullptr;
+    if (std::strcmp(id, PCS_HOST_EXT_REMOTE_SHELL) == 0 && !self(h).services_.remote_shell.empty())
+      return &remote_shell;
     if (std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths) return &write_paths;
     if (std::strcmp(id, PCS_HOST_EXT_INSTALLATION) == 0 && self(h).services_.installation) return &installation;
     return nullptr;
@@ -251,6 +256,8 @@ struct JobHostCalls {
 
 JobHost::JobHost(std::string job_name, JobServices services, SessionFacts facts)
     : job_(std::move(job_name)), services_(std::move(services)), facts_(std::move(facts)) {
+  for (const auto& word : services_.remote_shell) remote_shell_argv_.push_back(word.c_str());
+  remote_shell_argv_.push_back(nullptr);
   session_.struct_size = sizeof session_;
   session_.session_id = facts_.session_id.c_str();
   session_.source_hostname = facts_.source_hostname.c_str();

@@ -46,6 +46,8 @@ struct JobServices {
   std::function<void(const std::string& job, pcs_machine, const CommandSpec&, const ExecResult&)> trace;
   // The paths the session's jobs write to (ext/write_paths.h); empty: not offered.
   std::function<std::vector<std::pair<pcs_machine, std::string>>()> write_paths;
+  // Offered as "pcs.host.ext.remote_shell/1" when not empty (RemoteShellServer::command).
+  std::vector<std::string> remote_shell;
   // Offered as "pcs.host.ext.installation/1" when set.
   std::shared_ptr<const Installation> installation;
   // Returns the chosen index, or -1 when there is no terminal.
@@ -75,6 +77,7 @@ class JobHost {
   CancelToken cancel_;
   mutable std::mutex mu_;
   std::string error_;
+  std::vector<const char*> remote_shell_argv_;  // into services_.remote_shell, NULL-terminated
 };
 
 // Streams producer's stdout into consumer's stdin (each on its executor),

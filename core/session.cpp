@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <thread>
@@ -225,6 +226,13 @@ void Session::connect() {
       std::make_shared<SshConnection>(std::move(result->session), fmt::format("target ({})", options_.target));
   live_->target = std::make_unique<RemoteExecutor>(live_->connection);
   report_.target_host = target_hostname(*live_->target, live_->host_cancel);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  try {
+    live_->remote_shell = std::make_unique<RemoteShellServer>(*live_->target, exe.string());
+  } catch (const std::exception& e) {
+    log(PCS_LOG_WARNING, fmt::format("Jobs cannot run local tools over the connection: {}", e.what()));
+  }
   bus_.publish(ConnectionEvent{std::chrono::system_clock::now(), ConnectionState::Connected, options_.target,
                                fmt::format("{}@{} ({})", result->user, result->host, report_.target_host)});
 }
@@ -311,6 +319,7 @@ void Session::cleanup() {
   live_->jobs.clear();  // destroy() each instance that returned
   live_->background.clear();
   if (live_->target_lock) live_->target_lock->release();
+  live_->remote_shell.reset();  // ends the bridges (their remote commands are killed)
   if (live_->target) live_->target->terminate_all(std::chrono::seconds(1));
   if (live_->source) live_->source->terminate_all(std::chrono::seconds(1));
   if (live_->connection) {

@@ -125,6 +125,7 @@ void Session::create_jobs() {
     for (const PluginInfo* p : *list)
       installation->plugins.push_back({p->name, p->version, std::filesystem::absolute(p->path, ec).string()});
   services.installation = std::move(installation);
+  if (live_->remote_shell) services.remote_shell = live_->remote_shell->command();
   services.ask = [this](const std::string& job, const pcs_question& q) {
     std::vector<std::string> choices;
     for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.emplace_back(*c);

@@ -11,6 +11,7 @@
 #include "local_executor.hpp"
 #include "machine_lock.hpp"
 #include "remote_executor.hpp"
+#include "remote_shell_server.hpp"
 #include "session.hpp"
 #include "ssh_connection.hpp"
 #include "target_lock.hpp"
@@ -24,6 +25,8 @@ struct Session::Live {
   std::shared_ptr<SshConnection> connection;
   std::unique_ptr<RemoteExecutor> target;
   std::optional<TargetLock> target_lock;
+  // Local tools' way to the target through `connection` (ext/remote_shell.h).
+  std::unique_ptr<RemoteShellServer> remote_shell;
   // The host's own commands (hostname, lock, history); never cancelled, so
   // that cleanup and the history still work after an interrupt.
   CancelToken host_cancel;

@@ -178,7 +178,9 @@ class CommandPrinter {
 
 }  // namespace
 
-std::vector<std::string> host_command_names() { return {"sync", "plugins", "init", "config", "logs", "help"}; }
+std::vector<std::string> host_command_names() {
+  return {"sync", "plugins", "init", "config", "logs", "help", "remote-shell"};
+}
 
 std::string plugin_commands_help(const std::vector<std::string>& args) {
   const PluginSet plugins = load(early_common_options(args), false);

@@ -13,6 +13,9 @@ int run_config(const std::vector<std::string>& args);
 int run_logs(const std::vector<std::string>& args);
 int run_sync(const std::vector<std::string>& args);
 
+// `pc-switcher remote-shell SOCKET HOST COMMAND...` (cmd_remote_shell.cpp).
+int run_remote_shell(const std::vector<std::string>& args);
+
 // The names the host's own commands take (a plugin may not reuse them).
 std::vector<std::string> host_command_names();
 // Runs command `name` that a plugin adds (ext/commands.h); UsageError when no

@@ -3,15 +3,17 @@
 # host (tests/sandbox: `laptop` 127.0.0.2 and `desktop` 127.0.0.3, each with its
 # own sshd, hostname, /home on btrfs). Installs what it needs, builds, brings
 # the machines up, and runs `pc-switcher sync desktop` inside `laptop` as its
-# user, with the dummy, C and example jobs and the btrfs_snapshots system job
-# (pre and post snapshots on both machines' btrfs). Run it as root (the sandbox needs
+# user, with the dummy, C and example jobs and the system jobs: btrfs_snapshots
+# (pre and post snapshots on both machines' btrfs), install_on_target (the
+# desktop gets this pc-switcher in ~/.local) and disk_space_monitor. Run it as root (the sandbox needs
 # it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
 # the machines.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots
+cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots \
+  disk_space_monitor install_on_target
 
 sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
@@ -56,8 +58,15 @@ laptop $pcs sync desktop --allow-first-sync --allow-out-of-order || status=$?
 echo "== on desktop: what the example job synced, and its sync history"
 desktop cat /home/pcsuser/example-synced.txt
 desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json
-echo "== on desktop: the snapshots of the last sessions"
-$sandbox exec --root desktop ls /mnt/btrfs/.snapshots/pc-switcher
+echo "== on desktop: the pc-switcher that install_on_target pushed"
+desktop /home/pcsuser/.local/bin/pc-switcher --version
+echo "== pc-switcher snapshots desktop   (inside laptop: both machines' sessions)"
+laptop $pcs snapshots desktop
+last=$(laptop sh -c "$pcs logs --json --limit 1" | sed -n 's/.*"session_id": *"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+if [ -n "$last" ]; then
+  echo "== pc-switcher rollback $last --host target desktop --dry-run   (the plan; nothing changes)"
+  laptop $pcs rollback "$last" --host target desktop --dry-run || true
+fi
 echo "== pc-switcher logs   (inside laptop)"
 laptop $pcs logs --limit 5
 exit $status

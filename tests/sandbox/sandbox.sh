@@ -48,10 +48,11 @@ valid_name() { [[ $1 =~ ^[a-z][a-z0-9-]{0,30}$ ]]; }
 
 # ---------------------------------------------------------------- dependencies
 ensure_deps() {
-  local packages="openssh-server openssh-client btrfs-progs sudo iproute2 rsync util-linux mount passwd"
+  local packages="openssh-server openssh-client btrfs-progs sudo iproute2 rsync util-linux mount passwd acl attr"
   local missing installed p
   # shellcheck disable=SC2086 # word splitting intended
-  installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $packages 2>/dev/null |
+  # dpkg-query exits 1 when a package was never installed: not an error here.
+  installed=" $({ dpkg-query -W -f='${Package} ${Status}\n' $packages 2>/dev/null || true; } |
     awk '/ install ok installed$/ {printf "%s ", $1}')"
   missing=""
   for p in $packages; do [[ $installed == *" $p "* ]] || missing="$missing $p"; done

@@ -15,7 +15,9 @@
 //   };
 //   PCS_EXPORT_JOB(ExampleSyncJob)
 //
-// Optional static members: `static constexpr bool failure_isolated = true;`
+// Optional members: `std::vector<pcs::ValidationError> describe_first_sync(pcs::JobContext&)`
+// says what a first sync to this target would overwrite (one entry per
+// statement), `static constexpr bool failure_isolated = true;`
 // (a failure does not halt the session) and
 // `static std::vector<pcs::ConfigError> validate_config(const pcs::Json&)` for
 // checks the schema cannot express. A member `void cancel()` is called from
@@ -370,6 +372,24 @@ struct Adapter {
     });
   }
 
+  static constexpr bool has_describe_first_sync = requires(J & j, JobContext& c) {
+    { j.describe_first_sync(c) } -> std::convertible_to<std::vector<ValidationError>>;
+  };
+
+  static pcs_status describe_first_sync(void* p, const pcs_validation_sink* sink) noexcept {
+    auto* inst = static_cast<Instance*>(p);
+    if constexpr (has_describe_first_sync) {
+      return guarded(inst, [&] {
+        for (const ValidationError& e : inst->job.describe_first_sync(inst->ctx))
+          sink->add(sink->sink_data, static_cast<pcs_machine>(e.host), e.message.c_str());
+      });
+    } else {
+      static_cast<void>(inst);
+      static_cast<void>(sink);
+      return PCS_ERR_UNSUPPORTED;
+    }
+  }
+
   static constexpr bool has_after_sync = requires(J & j, JobContext& c) { j.after_sync(c, true); };
 
   static pcs_status after_sync(void* p, pcs_sync_outcome outcome) noexcept {
@@ -444,7 +464,7 @@ struct Adapter {
         has_cancel ? &Adapter::cancel : nullptr,
         &Adapter::destroy,
         &Adapter::list_write_paths,
-        nullptr,
+        has_describe_first_sync ? &Adapter::describe_first_sync : nullptr,
         &Adapter::get_extension,
     };
     return &plugin;
