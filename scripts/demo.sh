@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots \
-  disk_space_monitor install_on_target
+  disk_space_monitor install_on_target user_data
 
 sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
@@ -27,7 +27,14 @@ for m in laptop desktop; do $sandbox exec --root $m install -d -o pcsuser /data/
 $sandbox exec --root desktop sh -c 'printf "%s\n" "#!/bin/sh" "echo \"\$1\" >> \"\$HOME/example-synced.txt\"" \
   > /usr/local/bin/sync-item && chmod 755 /usr/local/bin/sync-item'
 
-# The user's config on the laptop: the default one, with four jobs enabled.
+# A sample home tree on the laptop for user_data: documents, a photo, a
+# per-directory filter that keeps a scratch folder on this machine.
+laptop sh -c 'set -e; d=~/Documents; mkdir -p "$d/notes" "$d/photos" "$d/scratch"
+  printf "Meeting notes\n" > "$d/notes/monday meeting.md"; printf "todo: sync\n" > "$d/notes/todo.txt"
+  head -c 300000 /dev/urandom > "$d/photos/beach.jpg"; printf "tmp\n" > "$d/scratch/cache.bin"
+  printf "%s\n" "- scratch/" > "$d/.pcswitcher-filter"'
+
+# The user's config on the laptop: the default one, with five jobs enabled.
 laptop sh -c "$pcs init --force >/dev/null"
 laptop sh -c 'cat > ~/.config/pc-switcher/config.yaml' <<'YAML'
 logging:
@@ -37,12 +44,16 @@ sync_jobs:
   dummy_success: true
   example: true
   c_hello: true
+  user_data: true
 dummy_success:
   source_duration: 3
   target_duration: 3
   tick_seconds: 0.5
 example:
   items_to_sync: [notes, photos, settings]
+user_data:
+  folders:
+    - path: /home/pcsuser/Documents
 btrfs_snapshots:
   # The sandbox's / is an overlay; its btrfs top level is mounted at /mnt/btrfs.
   snapshot_dir: /mnt/btrfs/.snapshots/pc-switcher
@@ -55,6 +66,8 @@ echo "== pc-switcher sync desktop   (inside laptop)"
 status=0
 laptop $pcs sync desktop --allow-first-sync --allow-out-of-order || status=$?
 
+echo "== on desktop: the Documents tree user_data mirrored (scratch/ stayed behind)"
+desktop sh -c 'cd ~/Documents && find . -type f | sort'
 echo "== on desktop: what the example job synced, and its sync history"
 desktop cat /home/pcsuser/example-synced.txt
 desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json

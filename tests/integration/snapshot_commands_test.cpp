@@ -77,6 +77,17 @@ TEST_CASE("snapshots lists both machines' sessions; cleanup-snapshots deletes ex
   CHECK(listed.out.find("0000000a  2020-01-01 00:00:00  pre-@home") != std::string::npos);
   CHECK(listed.out.find(id + "  ") != std::string::npos);
   CHECK(listed.out.find("post-@home") != std::string::npos);
+  CHECK(listed.out.find("sizes need btrfs quotas") != std::string::npos);
+  // With quotas on, the space only each session's snapshots hold.
+  REQUIRE(in("laptop", {"/bin/sh", "-c", "btrfs quota enable /mnt/btrfs && btrfs quota rescan -w /mnt/btrfs >/dev/null"},
+             true)
+              .exit_code == 0);
+  auto sized = pc_switcher({"snapshots"});
+  in("laptop", {"btrfs", "quota", "disable", "/mnt/btrfs"}, true);
+  INFO(sized.out << sized.err);
+  CHECK(sized.out.find("SESSION   TIME (UTC)           EXCLUSIVE   SNAPSHOTS") != std::string::npos);
+  CHECK((sized.out.find(" KiB  ") != std::string::npos || sized.out.find(" B  ") != std::string::npos ||
+         sized.out.find(" MiB  ") != std::string::npos));
   auto only_target = pc_switcher({"snapshots", "--host", "target", "desktop"});
   CHECK(only_target.out.find("source (laptop)") == std::string::npos);
   CHECK(only_target.out.find("0000000a") == std::string::npos);
