@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot prepare the tree inside laptop: is the sandbox up?\n");
     return 1;
   }
-  const auto du = bench::run_timed(in("laptop", {"du", "-sb", "--apparent-size", kDir}, true), nullptr, true);
+  // Bytes on disk (sparse files count what they hold, as rsync --sparse moves it).
+  const auto du = bench::run_timed(in("laptop", {"du", "-s", "--block-size=1", kDir}, true), nullptr, true);
   const double tree_bytes = std::atof(du.out.c_str());
 
   const std::vector<std::string> pcs = in(
@@ -92,7 +93,8 @@ int main(int argc, char** argv) {
   auto job_ms = [] {
     auto r = bench::run_timed(in("laptop", {"cat", kReport}), nullptr, true);
     try {
-      for (const auto& j : nlohmann::json::parse(r.out)["jobs"])
+      const auto report = nlohmann::json::parse(r.out);
+      for (const auto& j : report["jobs"])
         if (j["job"] == "user_data") return j["duration_s"].get<double>() * 1000.0;
     } catch (const std::exception&) {
     }
