@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -23,10 +25,17 @@ namespace {
 
 constexpr int kConnectionFailed = 255;  // what ssh exits with
 
+// Writes everything, waiting for room when `fd` is non-blocking (a tool may
+// have made the pipe so).
 bool write_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {
     ssize_t w = fd == STDOUT_FILENO || fd == STDERR_FILENO ? ::write(fd, p, n) : ::send(fd, p, n, MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd out{fd, POLLOUT, 0};
+      ::poll(&out, 1, -1);
+      continue;
+    }
     if (w <= 0) return false;
     p += w;
     n -= static_cast<std::size_t>(w);
@@ -62,42 +71,43 @@ int run_remote_shell(const std::vector<std::string>& args) {
   const std::string header = u32(static_cast<std::uint32_t>(command.size())) + command;
   if (!write_all(sock, header.data(), header.size())) return fail("the session closed the connection");
 
-  bool stdin_open = true;
+  // stdin → socket on a thread of its own: a blocked write to the session must
+  // never stop the output coming back (that would deadlock both directions).
+  std::thread forward([sock] {
+    char in[64 * 1024];
+    for (;;) {
+      ssize_t r = ::read(STDIN_FILENO, in, sizeof in);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        ::poll(&p, 1, -1);
+        continue;
+      }
+      if (r <= 0 || !write_all(sock, in, static_cast<std::size_t>(r))) break;
+    }
+    ::shutdown(sock, SHUT_WR);  // EOF for the command's stdin
+  });
+  forward.detach();  // it may sit in read(stdin) when the command ends; exit() ends it
+
   std::string frames;
   char buf[64 * 1024];
   for (;;) {
-    pollfd fds[2] = {{sock, POLLIN, 0}, {STDIN_FILENO, static_cast<short>(stdin_open ? POLLIN : 0), 0}};
-    if (::poll(fds, stdin_open ? 2 : 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      return fail(std::strerror(errno));
+    ssize_t r = ::read(sock, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return fail("the session ended the command without an exit status");
+    frames.append(buf, static_cast<std::size_t>(r));
+    std::size_t at = 0;
+    while (frames.size() - at >= 5) {
+      const auto kind = static_cast<std::uint8_t>(frames[at]);
+      const std::uint32_t len = read_u32(frames.data() + at + 1);
+      if (frames.size() - at - 5 < len) break;
+      const char* payload = frames.data() + at + 5;
+      if (kind == kExit && len == 4) std::_Exit(static_cast<int>(read_u32(payload)));
+      if (!write_all(kind == kStderr ? STDERR_FILENO : STDOUT_FILENO, payload, len))
+        return fail(std::string("cannot pass the command's output on: ") + std::strerror(errno));
+      at += 5 + len;
     }
-    if (stdin_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ssize_t r = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        stdin_open = false;
-        ::shutdown(sock, SHUT_WR);
-      } else if (!write_all(sock, buf, static_cast<std::size_t>(r))) {
-        return fail("the session closed the connection");
-      }
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t r = ::read(sock, buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return fail("the session ended the command without an exit status");
-      frames.append(buf, static_cast<std::size_t>(r));
-      std::size_t at = 0;
-      while (frames.size() - at >= 5) {
-        const auto kind = static_cast<std::uint8_t>(frames[at]);
-        const std::uint32_t len = read_u32(frames.data() + at + 1);
-        if (frames.size() - at - 5 < len) break;
-        const char* payload = frames.data() + at + 5;
-        if (kind == kExit && len == 4) return static_cast<int>(read_u32(payload));
-        if (!write_all(kind == kStderr ? STDERR_FILENO : STDOUT_FILENO, payload, len)) return kConnectionFailed;
-        at += 5 + len;
-      }
-      frames.erase(0, at);
-    }
+    frames.erase(0, at);
   }
 }
 

@@ -228,9 +228,11 @@ class UserData : public pcs::SyncJob {
       more.deletions += r.deletions;
       r = more;
     }
-    if (r.exit_code != 0)
+    if (r.exit_code != 0) {
+      _log(ctx, Host::Source, LogLevel::Debug, "rsync's error output", {{"stderr", r.stderr_text}});
       throw std::runtime_error("rsync of " + f.path + " failed with exit " + std::to_string(r.exit_code) + ": " +
                                first_line(r.stderr_text));
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f s", seconds);

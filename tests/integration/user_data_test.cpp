@@ -140,6 +140,18 @@ TEST_CASE("user_data refuses an empty source and stops at max_delete; a dry run 
   CHECK(stopped.exit_code == 1);
   CHECK(stopped.out.find("stopped before deleting 24 more file(s) in " + kDir) != std::string::npos);
   CHECK(root_sh("desktop", "ls " + kDir + " | wc -l").out == "25\n");  // 5 deleted, no more
+
+  // Synced once from its filesystem; then another filesystem is mounted there.
+  configure_data("  max_delete: 100\n");
+  REQUIRE(sync_data().exit_code == 0);
+  REQUIRE(root_sh("laptop", "mount -t tmpfs other-disk " + kDir + " && printf x > " + kDir + "/stray").exit_code == 0);
+  auto moved = sync_data();
+  root_sh("laptop", "umount " + kDir);
+  INFO(moved.out);
+  CHECK(moved.exit_code == 1);
+  CHECK(moved.out.find("refusing to mirror " + kDir + ": it is on another filesystem than at the last sync") !=
+        std::string::npos);
+  CHECK(root_sh("desktop", "test -e " + kDir + "/f1 && ! test -e " + kDir + "/stray").exit_code == 0);
 }
 
 TEST_CASE(
