@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "default_filters.hpp"
 #include "folder_state.hpp"
 #include "rsync_output.hpp"
 
@@ -79,15 +81,17 @@ class UserData : public pcs::SyncJob {
     "type": "object",
     "properties": {
       "folders": {
-        "type": "array", "default": [{"path": "/home"}, {"path": "/root"}],
+        "type": "array",
+        "default": [{"path": "/home", "filter_file": "home.filter"},
+                    {"path": "/root", "filter_file": "root.filter"}],
         "description": "Folders mirrored to the same path on the target (with --delete)",
         "items": {
           "type": "object", "required": ["path"], "additionalProperties": false,
           "properties": {
             "path": {"type": "string", "pattern": "^/.", "description": "Absolute path of the folder"},
             "enabled": {"type": "boolean", "default": true},
-            "filter_file": {"type": "string", "pattern": "^/",
-                            "description": "rsync filter rules (merge file) for this folder"}
+            "filter_file": {"type": "string", "minLength": 1,
+                            "description": "rsync filter rules (merge file) for this folder; a relative path is in $XDG_CONFIG_HOME/pc-switcher, where `pc-switcher init` writes home.filter and root.filter; ~/ is your home"}
           }
         }
       },
@@ -115,14 +119,19 @@ class UserData : public pcs::SyncJob {
                                             " does not exist on the source: create it, or set "
                                             "enabled: false for it in user_data.folders"});
       if (!f.filter_file.empty() && !ctx.source.run({"test", "-r", f.filter_file}).success())
-        errors.push_back({Host::Source, "filter_file " + f.filter_file + " (for " + f.path +
-                                            ") cannot be read on the source: create it or remove the setting"});
+        errors.push_back(
+            {Host::Source,
+             "filter_file " + f.filter_file + " (for " + f.path +
+                 ") cannot be read on the source: `pc-switcher init` writes the default ones (home.filter, "
+                 "root.filter) beside the config; or create it, or remove the setting"});
     }
     if (remote_shell(ctx).empty())
       errors.push_back({Host::Source, "this pc-switcher does not offer " PCS_HOST_EXT_REMOTE_SHELL
                                       ", which user_data needs to run rsync through the session: update pc-switcher"});
     return errors;
   }
+
+  static std::span<const pcs_init_file> init_files() { return user_data::kInitFiles; }
 
   std::vector<pcs::ValidationError> describe_first_sync(pcs::JobContext& ctx) {
     std::vector<pcs::ValidationError> out;
@@ -163,6 +172,14 @@ class UserData : public pcs::SyncJob {
     return out;
   }
 
+  // Where `pc-switcher init` writes the filter files: $XDG_CONFIG_HOME/pc-switcher.
+  static std::filesystem::path config_dir() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    return (xdg && *xdg ? std::filesystem::path(xdg) : std::filesystem::path(home ? home : "/") / ".config") /
+           "pc-switcher";
+  }
+
   static std::vector<Folder> folders(pcs::JobContext& ctx) {
     std::vector<Folder> out;
     const char* home = std::getenv("HOME");
@@ -172,6 +189,10 @@ class UserData : public pcs::SyncJob {
       f.path = item["path"].as_string();
       while (f.path.size() > 1 && f.path.back() == '/') f.path.pop_back();
       if (item.contains("filter_file")) f.filter_file = item["filter_file"].as_string();
+      if (f.filter_file.rfind("~/", 0) == 0 && home != nullptr)
+        f.filter_file = home + f.filter_file.substr(1);
+      else if (!f.filter_file.empty() && f.filter_file[0] != '/')
+        f.filter_file = (config_dir() / f.filter_file).string();
       // A folder inside this user's home needs no root; anything else does.
       f.sudo = !(home != nullptr && (f.path == home || f.path.rfind(std::string(home) + "/", 0) == 0));
       out.push_back(std::move(f));

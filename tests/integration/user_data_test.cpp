@@ -97,12 +97,14 @@ TEST_CASE("user_data filter files at both levels; pc-switcher's state cannot be 
   reset_machines();
   make_tree("laptop");
   REQUIRE(root_sh("desktop", "rm -rf " + kDir).exit_code == 0);
-  REQUIRE(root_sh("laptop", "cd " + kDir +
-                                " && printf '%s\\n' '- *.tmp' '+ .local/***' > /tmp/pcs-filter"
-                                " && printf x > junk.tmp && printf '%s\\n' '- private' > sub/.pcswitcher-filter"
-                                " && printf p > sub/private && printf p > private")
+  REQUIRE(root_sh("laptop",
+                  "cd " + kDir +
+                      " && mkdir -p /home/pcsuser/.config/pc-switcher"
+                      " && printf '%s\\n' '- *.tmp' '+ .local/***' > /home/pcsuser/.config/pc-switcher/test.filter"
+                      " && printf x > junk.tmp && printf '%s\\n' '- private' > sub/.pcswitcher-filter"
+                      " && printf p > sub/private && printf p > private")
               .exit_code == 0);
-  configure_data("      filter_file: /tmp/pcs-filter\n");
+  configure_data("      filter_file: test.filter\n");  // relative: in ~/.config/pc-switcher
   auto r = sync_data();
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);

@@ -139,3 +139,28 @@ TEST_CASE("PCSWITCHER_PLUGIN_PATH is searched after --plugin-dir") {
   REQUIRE(r.exit_code == 0);
   CHECK(nlohmann::json::parse(r.out)["plugins"].size() == 3);
 }
+
+TEST_CASE("init also writes the files plugins want beside the config (user_data's filter files)") {
+  Cli cli;
+  auto first = cli.run({"init", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR});
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  const auto dir = cli.config().parent_path();
+  CHECK_THAT(slurp(dir / "home.filter"), Catch::Contains("- .ssh/id_*") && Catch::Contains("+ .cache/uv/***"));
+  CHECK_THAT(slurp(dir / "root.filter"), Catch::Contains("- .ssh/authorized_keys"));
+  CHECK_THAT(first.out, Catch::Contains("home.filter: rsync filter rules user_data applies to /home"));
+  CHECK_THAT(slurp(cli.config()), Catch::Contains(R"("filter_file":"home.filter")"));
+  // The default config, with its relative filter files, is valid and user_data finds them.
+  CHECK(cli.run({"config", "check", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR}).exit_code == 0);
+
+  std::ofstream(dir / "home.filter") << "- mine\n";
+  auto again = cli.run({"init", "--force", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR});
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(slurp(dir / "home.filter"), Catch::Contains("- .ssh/id_*"));  // --force replaces it too
+  std::ofstream(dir / "home.filter") << "- mine\n";
+  std::filesystem::remove(cli.config());
+  auto kept = cli.run({"init", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR});
+  REQUIRE(kept.exit_code == 0);
+  CHECK(slurp(dir / "home.filter") == "- mine\n");  // an edited filter file survives a new init
+  CHECK_THAT(kept.out, Catch::Contains("Kept"));
+}

@@ -19,6 +19,8 @@
 // says what a first sync to this target would overwrite (one entry per
 // statement), `static constexpr bool failure_isolated = true;`
 // (a failure does not halt the session) and
+// `static std::span<const pcs_init_file> init_files()` (files `pc-switcher init`
+// writes beside the config, ext/init_files.h) and
 // `static std::vector<pcs::ConfigError> validate_config(const pcs::Json&)` for
 // checks the schema cannot express. A member `void cancel()` is called from
 // another thread when the job is cancelled, to wake waits that are not host calls.
@@ -33,6 +35,7 @@
 #include <pcswitcher/command.hpp>
 #include <pcswitcher/executor.hpp>
 #include <pcswitcher/ext/after_sync.h>
+#include <pcswitcher/ext/init_files.h>
 #include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/json.hpp>
 #include <pcswitcher/plugin.h>
@@ -431,9 +434,25 @@ struct Adapter {
     }
   }
 
+  static constexpr bool has_init_files = requires {
+    { J::init_files() } -> std::convertible_to<std::span<const pcs_init_file>>;
+  };
+
+  static const pcs_ext_init_files* init_files_table() {
+    if constexpr (has_init_files) {
+      static const std::span<const pcs_init_file> list = J::init_files();
+      static const pcs_ext_init_files table = {sizeof(pcs_ext_init_files), static_cast<uint32_t>(list.size()),
+                                               list.data()};
+      return &table;
+    } else {
+      return nullptr;
+    }
+  }
+
   static const void* get_extension(const char* id) noexcept {
     static const pcs_ext_after_sync after_sync_table = {sizeof(pcs_ext_after_sync), &Adapter::after_sync};
     if (id == nullptr) return nullptr;
+    if (has_init_files && std::strcmp(id, PCS_EXT_INIT_FILES) == 0) return init_files_table();
     if (has_after_sync && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
     if (has_commands && std::strcmp(id, PCS_EXT_COMMANDS) == 0) return commands_table();
     return nullptr;

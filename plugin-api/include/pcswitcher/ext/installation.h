@@ -31,8 +31,7 @@ typedef struct pcs_host_ext_installation {
   uint32_t struct_size;
   /* [thread-safe] Calls `each` once per plugin of the session, then returns.
    * The strings are valid during the call only. */
-  void (*list_plugins)(const pcs_host* host, void* data,
-                       void (*each)(void* data, const pcs_installed_plugin* plugin));
+  void (*list_plugins)(const pcs_host* host, void* data, void (*each)(void* data, const pcs_installed_plugin* plugin));
   /* [thread-safe] "0.1.0": this pc-switcher's version; static. */
   const char* (*version)(const pcs_host* host);
   /* [thread-safe] The running pc-switcher's executable (absolute); static. */
