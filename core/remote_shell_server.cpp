@@ -85,6 +85,9 @@ RemoteShellServer::~RemoteShellServer() {
   if (acceptor_.joinable()) acceptor_.join();
   {
     std::lock_guard lock(mu_);
+    // Unblocks every bridge thread (a read of a header that never comes, a
+    // write to a bridge that does not read); each then kills its command.
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
     for (const auto& weak : active_) {
       if (auto state = weak.lock()) {
         std::lock_guard state_lock(state->mu);
@@ -111,8 +114,16 @@ void RemoteShellServer::accept_loop() {
     }
     if (fds[1].revents != 0) return;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      if (errno != EINTR && errno != ECONNABORTED) ::poll(nullptr, 0, 100);  // e.g. out of fds: do not spin
+      continue;
+    }
     std::lock_guard lock(mu_);
+    if (stopping_) {
+      ::close(fd);
+      return;
+    }
+    open_fds_.insert(fd);
     bridges_.emplace_back([this, fd] { serve(fd); });
   }
 }
@@ -132,9 +143,14 @@ void RemoteShellServer::serve(int fd) {
     return;
   }
   // The marker gives the process group to kill if the local side goes away.
-  auto state = target_.connection().exec("printf 'pcs-pgid %d\\n' $$ >&2; exec " + command);
+  std::shared_ptr<SshChannelState> state;
   {
     std::lock_guard lock(mu_);
+    if (stopping_) {
+      ::close(fd);
+      return;
+    }
+    state = target_.connection().exec("printf 'pcs-pgid %d\\n' $$ >&2; exec " + command);
     active_.push_back(state);
   }
 
@@ -162,7 +178,7 @@ void RemoteShellServer::serve(int fd) {
   // stdout, stderr and the end: channel → socket.
   long pgid = 0;
   std::string head;
-  bool marker_seen = false, bridge_gone = false;
+  bool marker_seen = false, bridge_gone = false, finished = false;
   int exit_status = 255;
   for (;;) {
     std::string out, err;
@@ -174,11 +190,12 @@ void RemoteShellServer::serve(int fd) {
       out.swap(state->out);
       err.swap(state->err);
       done = state->done || state->abandon;
+      finished = state->done && !state->abandon;
       if (done) {
-        if (state->have_exit_status)
-          exit_status = state->exit_status;
-        else if (!state->exit_signal.empty())
+        if (!state->exit_signal.empty())
           exit_status = 128 + signal_number(state->exit_signal);
+        else if (state->have_exit_status && state->exit_status >= 0)
+          exit_status = state->exit_status;
         else if (!state->failure.empty())
           err += "pc-switcher: " + state->failure + "\n";
       }
@@ -204,7 +221,7 @@ void RemoteShellServer::serve(int fd) {
     }
     if (done) break;
   }
-  if (bridge_gone) {
+  if (bridge_gone || !finished) {  // the local side went, or the server stops: end the command
     {
       std::lock_guard lock(state->mu);
       state->abandon = true;
@@ -221,6 +238,8 @@ void RemoteShellServer::serve(int fd) {
     state->changed.notify_all();
   }
   reader.join();
+  std::lock_guard lock(mu_);
+  open_fds_.erase(fd);
   ::close(fd);
 }
 

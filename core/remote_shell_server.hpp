@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,7 @@ class RemoteShellServer {
   std::mutex mu_;
   std::vector<std::thread> bridges_;
   std::vector<std::weak_ptr<SshChannelState>> active_;
+  std::set<int> open_fds_;  // accepted, not yet closed
   std::thread acceptor_;
 };
 

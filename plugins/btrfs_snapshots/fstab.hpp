@@ -34,13 +34,14 @@ inline FstabVerdict check_fstab(const std::string& fstab, const std::string& mou
     }
     if (unescaped != mount_point) continue;
     std::istringstream opts(options);
+    std::string by_path;
     for (std::string o; std::getline(opts, o, ',');) {
-      if (o.rfind("subvolid=", 0) == 0)
+      if (o.rfind("subvolid=", 0) == 0)  // wherever it stands: the kernel then wants that id
         return {false, "/etc/fstab mounts " + mount_point + " by " + o +
                            ", which keeps naming the replaced subvolume: change it to subvol=/" + subvolume + " first"};
-      if (o == "subvol=/" + subvolume || o == "subvol=" + subvolume)
-        return {true, "/etc/fstab mounts " + mount_point + " by " + o};
+      if (o == "subvol=/" + subvolume || o == "subvol=" + subvolume) by_path = o;
     }
+    if (!by_path.empty()) return {true, "/etc/fstab mounts " + mount_point + " by " + by_path};
     return {false, "/etc/fstab mounts " + mount_point + " without subvol=/" + subvolume +
                        " (it gets the default subvolume, which still is the replaced one): add subvol=/" + subvolume +
                        " to its options first"};

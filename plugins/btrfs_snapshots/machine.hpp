@@ -132,6 +132,12 @@ inline bool delete_session_folder(pcs::JobContext& ctx, pcs::Host h, const std::
   for (const auto& entry : list_snapshots(ctx, h, folder)) {
     if (entry.rfind("pre-", 0) != 0 && entry.rfind("post-", 0) != 0) continue;
     ctx.check_cancelled();
+    // An empty directory where a snapshot was (left by a rollback): just remove it.
+    auto inode = exec(ctx, h).run({"stat", "-c", "%i", "--", folder + "/" + entry});
+    if (inode.success() && first_line(inode.stdout) != "256") {
+      exec(ctx, h).run({"rmdir", "--", folder + "/" + entry}, as_root("remove " + folder + "/" + entry));
+      continue;
+    }
     auto del = exec(ctx, h).run({"btrfs", "subvolume", "delete", "--", folder + "/" + entry},
                                 as_root("delete snapshot " + folder + "/" + entry));
     if (!del.success())

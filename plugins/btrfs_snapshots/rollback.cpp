@@ -73,8 +73,11 @@ class TopLevel {
   }
   ~TopLevel() {
     if (!temporary_) return;
-    exec(ctx_, h_).run({"umount", "--", path_}, as_root("unmount " + path_));
-    exec(ctx_, h_).run({"rmdir", "--", path_}, as_root("remove " + path_));
+    try {  // a cancelled or lost connection throws here; a destructor must not
+      exec(ctx_, h_).run({"umount", "--", path_}, as_root("unmount " + path_));
+      exec(ctx_, h_).run({"rmdir", "--", path_}, as_root("remove " + path_));
+    } catch (...) {
+    }
   }
   TopLevel(const TopLevel&) = delete;
   TopLevel& operator=(const TopLevel&) = delete;
@@ -96,7 +99,17 @@ bool is_subvolume(pcs::JobContext& ctx, Host h, const std::string& path) {
 }
 
 // Step 4: the snapshots in the set-aside tree move into the restored one.
+// The restored tree also holds, as empty directories, the snapshots that
+// existed when its pre snapshot was taken; those of sessions deleted since
+// are removed, so that retention never meets them.
 int move_snapshots(pcs::JobContext& ctx, Host h, const std::string& old_dir, const std::string& new_dir) {
+  const auto current = list_session_folders(ctx, h, old_dir);
+  for (const auto& folder : list_session_folders(ctx, h, new_dir)) {
+    if (std::find(current.begin(), current.end(), folder) != current.end()) continue;
+    for (const auto& entry : list_snapshots(ctx, h, new_dir + "/" + folder))
+      exec(ctx, h).run({"rmdir", "--", new_dir + "/" + folder + "/" + entry}, as_root("remove a leftover placeholder"));
+    exec(ctx, h).run({"rmdir", "--", new_dir + "/" + folder}, as_root("remove a leftover session folder"));
+  }
   int moved = 0;
   for (const auto& folder : list_session_folders(ctx, h, old_dir)) {
     must(ctx, h, {"mkdir", "-p", "--", new_dir + "/" + folder}, "create " + new_dir + "/" + folder);
@@ -158,9 +171,26 @@ void rollback(pcs::JobContext& ctx, Host h, const Settings& settings, const pcs:
     plans.push_back(std::move(p));
   }
   if (plans.empty()) throw std::runtime_error("session " + session + " has no snapshot to roll back on the " + where);
-  if (layout.snapshot_dir_mount == nullptr || layout.snapshot_dir_mount->device != plans.front().mount->device)
-    throw std::runtime_error("snapshot_dir " + dir + " is not on the filesystem of " + plans.front().subvolume +
-                             " on the " + where);
+  for (const auto& p : plans)
+    if (layout.snapshot_dir_mount == nullptr || layout.snapshot_dir_mount->device != p.mount->device)
+      throw std::runtime_error("snapshot_dir " + dir + " is not on the filesystem of " + p.subvolume + " on the " +
+                               where + "; nothing was changed");
+  // Other subvolumes nested in one we swap would stay behind in the set-aside
+  // tree (only the snapshots are carried over): refuse before changing anything.
+  const std::string dir_fs = path_in_filesystem(*layout.snapshot_dir_mount, dir);
+  for (const auto& p : plans) {
+    auto nested = exec(ctx, h).run({"btrfs", "subvolume", "list", "-o", "--", p.mount->mount_point}, as_root());
+    std::istringstream lines(nested.stdout);
+    for (std::string line; std::getline(lines, line);) {
+      const auto at = line.find(" path ");
+      if (at == std::string::npos) continue;
+      std::string path = "/" + line.substr(at + 6);
+      if (path.rfind("/<FS_TREE>/", 0) == 0) path = path.substr(10);
+      if (path_within(path, dir_fs)) continue;  // pc-switcher's snapshots: carried over
+      throw std::runtime_error("subvolume " + p.subvolume + " on the " + where + " holds another subvolume, " + path +
+                               ", which a rollback would leave behind in the set-aside tree; nothing was changed");
+    }
+  }
 
   const std::string keep_id = ctx.session_id;
   const std::string keep_folder = session_folder(std::chrono::system_clock::now(), keep_id);
@@ -212,13 +242,21 @@ void rollback(pcs::JobContext& ctx, Host h, const Settings& settings, const pcs:
     const std::string restore_from = dir_after + "/" + folder->name + "/" + snapshot_name("pre", S);
     must(ctx, h, {"btrfs", "subvolume", "snapshot", "-r", "--", live, keep_dir + "/" + snapshot_name("pre", S)},
          "keep the current state of " + S);
-    must(ctx, h, {"mv", "-T", "--", live, aside}, "set " + S + " aside as " + aside);
-    auto restored = exec(ctx, h).run({"btrfs", "subvolume", "snapshot", "--", restore_from, live},
-                                     as_root("restore " + S + " from " + restore_from));
-    if (!restored.success()) {
-      exec(ctx, h).run({"mv", "-T", "--", aside, live}, as_root("put " + S + " back"));
+    // Steps 2 and 3 as one script that a Ctrl+C or a dropped connection cannot
+    // split: S is never left missing. Paths are arguments, never script text.
+    auto swapped = exec(ctx, h).run({"sh", "-c",
+                                     "trap '' HUP INT TERM PIPE; mv -T -- \"$1\" \"$2\" || exit 3; "
+                                     "btrfs subvolume snapshot -- \"$3\" \"$1\" >&2 && exit 0; "
+                                     "mv -T -- \"$2\" \"$1\" && exit 4; exit 5",
+                                     "swap", live, aside, restore_from},
+                                    as_root("swap " + S + " for the restored one"));
+    if (swapped.exit_code != 0) {
+      const std::string state = swapped.exit_code == 3   ? S + " was not changed"
+                                : swapped.exit_code == 4 ? S + " was put back as it was"
+                                                         : S + " is set aside as " + aside +
+                                                               " and could not be put back: rename it to " + live;
       throw std::runtime_error("cannot restore " + S + " from " + restore_from + " on the " + where + ": " +
-                               first_line(restored.stderr) + "; " + S + " was put back as it was");
+                               first_line(swapped.stderr) + "; " + state);
     }
     if (dir_inside) {
       const int moved = move_snapshots(ctx, h, dir_after, T + dir_in_fs);

@@ -2,6 +2,7 @@
 // is newer. Header-only, no I/O.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -37,14 +38,15 @@ inline std::optional<Installed> parse_version_line(const std::string& text) {
   return out;
 }
 
-// -1, 0, 1 as a is older, the same as, newer than b; dotted numbers compared
-// one by one ("1.10.0" > "1.9.2"), a non-numeric part compared as text.
+// -1, 0, 1 as a is older, the same as, newer than b, the SemVer way: dotted
+// numbers compared one by one ("1.10.0" > "1.9.2"), a pre-release ("-rc1")
+// before its release, build metadata ("+deb12") ignored.
 inline int compare_versions(const std::string& a, const std::string& b) {
-  auto parts = [](const std::string& v) {
+  auto split = [](const std::string& v, char sep) {
     std::vector<std::string> out;
     std::string cur;
     for (char c : v) {
-      if (c == '.' || c == '-' || c == '+') {
+      if (c == sep) {
         out.push_back(cur);
         cur.clear();
       } else {
@@ -54,19 +56,30 @@ inline int compare_versions(const std::string& a, const std::string& b) {
     out.push_back(cur);
     return out;
   };
-  const auto pa = parts(a), pb = parts(b);
-  for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
-    const std::string x = i < pa.size() ? pa[i] : "0", y = i < pb.size() ? pb[i] : "0";
-    const bool nx = !x.empty() && std::isdigit(static_cast<unsigned char>(x[0])),
-               ny = !y.empty() && std::isdigit(static_cast<unsigned char>(y[0]));
-    if (nx && ny && x.size() <= 9 && y.size() <= 9) {
-      const long lx = std::stol(x), ly = std::stol(y);
-      if (lx != ly) return lx < ly ? -1 : 1;
-    } else if (x != y) {
-      return x < y ? -1 : 1;
+  auto numeric = [](const std::string& x) {
+    return !x.empty() && x.size() <= 9 && std::all_of(x.begin(), x.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  auto compare_parts = [&](const std::vector<std::string>& pa, const std::vector<std::string>& pb, bool pad) {
+    for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+      if (!pad && i >= pa.size()) return -1;
+      if (!pad && i >= pb.size()) return 1;
+      const std::string x = i < pa.size() ? pa[i] : "0", y = i < pb.size() ? pb[i] : "0";
+      if (numeric(x) && numeric(y)) {
+        const long lx = std::stol(x), ly = std::stol(y);
+        if (lx != ly) return lx < ly ? -1 : 1;
+      } else if (numeric(x) != numeric(y)) {
+        return numeric(x) ? -1 : 1;  // numbers sort before words
+      } else if (x != y) {
+        return x < y ? -1 : 1;
+      }
     }
-  }
-  return 0;
+    return 0;
+  };
+  const std::string ca = a.substr(0, a.find('+')), cb = b.substr(0, b.find('+'));
+  const auto da = ca.find('-'), db = cb.find('-');
+  if (int c = compare_parts(split(ca.substr(0, da), '.'), split(cb.substr(0, db), '.'), true)) return c;
+  if (da == std::string::npos || db == std::string::npos) return da == db ? 0 : (da == std::string::npos ? 1 : -1);
+  return compare_parts(split(ca.substr(da + 1), '.'), split(cb.substr(db + 1), '.'), false);
 }
 
 // name → {version, path} from `pc-switcher plugins --json`.

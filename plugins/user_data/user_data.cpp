@@ -39,9 +39,11 @@ const std::vector<std::string> kDefaultExcludes = {
     "- .config/tailscale/", "+ .cache/pip/***",   "+ .cache/uv/***",        "- .cache/*",
 };
 
+// One word of rsync's -e value: rsync splits it itself (no shell), and in its
+// single quotes a quote is written twice.
 std::string quote_word(const std::string& w) {
   std::string out = "'";
-  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (char c : w) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
 }
 
@@ -220,8 +222,18 @@ class UserData : public pcs::SyncJob {
                                ": it is empty on the source, and --delete would "
                                "empty it on the target too (is a disk not mounted?)");
     // The same filesystem as last time, or an unmounted disk's empty mount point might be what is there.
-    auto fs = ctx.source.run({"findmnt", "-n", "-o", "UUID,SOURCE,FSROOT", "--target", f.path});
-    const std::string identity = first_line(fs.stdout);
+    // UUID and subvolume (FSROOT); the device name only when there is no UUID,
+    // since /dev/sdb2 may come back as /dev/sdc2.
+    auto fs = ctx.source.run({"findmnt", "-n", "-o", "UUID,FSROOT,SOURCE", "--target", f.path});
+    std::string identity = first_line(fs.stdout);
+    if (std::istringstream words(identity); true) {
+      std::string uuid, root, source;
+      words >> uuid >> root >> source;
+      if (!uuid.empty() && !root.empty() && !source.empty()) identity = uuid + " " + root;
+    }
+    if (identity.empty())
+      _log(ctx, Host::Source, LogLevel::Warning,
+           "cannot tell which filesystem " + f.path + " is on (findmnt): the changed-filesystem check is skipped");
     if (auto last = state.filesystem_of(f.path); last && !identity.empty() && *last != identity)
       throw std::runtime_error("refusing to mirror " + f.path +
                                ": it is on another filesystem than at the last sync (" + *last + ", now " + identity +
@@ -248,6 +260,12 @@ class UserData : public pcs::SyncJob {
       PassResult more = run_rsync(ctx, f, std::nullopt);
       more.deletions += r.deletions;
       r = more;
+    }
+    if (r.exit_code == 24) {  // files vanished while rsync ran: routine on a live home
+      _log(
+          ctx, Host::Source, LogLevel::Warning,
+          "some files in " + f.path + " vanished while they were copied (rsync exit 24); the next sync takes the rest");
+      r.exit_code = 0;
     }
     if (r.exit_code != 0) {
       _log(ctx, Host::Source, LogLevel::Debug, "rsync's error output", {{"stderr", r.stderr_text}});

@@ -132,12 +132,14 @@ TEST_CASE("fstab says whether mounting again picks up the restored subvolume", "
       "UUID=1 /           btrfs  defaults,subvol=@  0 1\n"
       "UUID=1 /home       btrfs  defaults,subvol=/@home  0 2\n"
       "UUID=1 /srv        btrfs  subvolid=260  0 2\n"
+      "UUID=1 /opt        btrfs  subvol=/@opt,subvolid=261  0 2\n"
       "UUID=1 /var/my\\040data btrfs  defaults  0 2\n";
   CHECK(check_fstab(fstab, "/", "@").remount_picks_restored);
   CHECK(check_fstab(fstab, "/home", "@home").remount_picks_restored);
   const auto by_id = check_fstab(fstab, "/srv", "@srv");
   CHECK_FALSE(by_id.remount_picks_restored);
   CHECK(by_id.reason.find("subvolid=260") != std::string::npos);
+  CHECK_FALSE(check_fstab(fstab, "/opt", "@opt").remount_picks_restored);  // subvolid= after subvol=
   const auto by_default = check_fstab(fstab, "/var/my data", "@data");
   CHECK_FALSE(by_default.remount_picks_restored);
   CHECK(by_default.reason.find("add subvol=/@data") != std::string::npos);

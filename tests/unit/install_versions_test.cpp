@@ -21,6 +21,10 @@ TEST_CASE("versions compare part by part, numbers as numbers", "[install]") {
   CHECK(compare_versions("1.10.0", "1.9.2") == 1);
   CHECK(compare_versions("0.1.0", "99.0.0") == -1);
   CHECK(compare_versions("1.0.0-rc1", "1.0.0-rc2") == -1);
+  CHECK(compare_versions("1.0.0-rc1", "1.0.0") == -1);  // a pre-release comes before its release
+  CHECK(compare_versions("1.0.0", "1.0.0-rc1") == 1);
+  CHECK(compare_versions("1.0.0+deb12", "1.0.0") == 0);  // build metadata does not order
+  CHECK(compare_versions("1.0.0-rc.2", "1.0.0-rc.10") == -1);
 }
 
 TEST_CASE("plugins --json, and output that is not that", "[install]") {
