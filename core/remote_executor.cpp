@@ -11,11 +11,12 @@
 namespace pcs {
 namespace {
 
-constexpr std::string_view kMarker = "pcs-pgid ";
 constexpr std::size_t kMaxLine = 1024 * 1024;
 constexpr std::size_t kMaxQueuedStdin = 1024 * 1024;
 
-int signal_number(const std::string& name) {
+}  // namespace
+
+int ssh_signal_number(const std::string& name) {
   static constexpr std::array<std::pair<const char*, int>, 14> table{{{"HUP", 1},
                                                                       {"INT", 2},
                                                                       {"QUIT", 3},
@@ -35,8 +36,6 @@ int signal_number(const std::string& name) {
   return 255;
 }
 
-}  // namespace
-
 std::string remote_command_line(const CommandSpec& c) {
   std::vector<std::string> argv = c.argv.empty() ? std::vector<std::string>{"/bin/sh", "-c", c.shell} : c.argv;
   if (!c.env.empty()) {
@@ -48,7 +47,7 @@ std::string remote_command_line(const CommandSpec& c) {
   if (c.sudo) argv.insert(argv.begin(), {"sudo", "-n", "--"});
   std::string run = shell_join(argv);
   if (c.login_shell) run = "\"${SHELL:-/bin/sh}\" -l -c " + shell_quote(run);
-  std::string line = "printf 'pcs-pgid %d\\n' $$ >&2; ";
+  std::string line = kPrintPgidMarker;
   if (!c.cwd.empty()) line += "cd " + shell_quote(c.cwd) + " || exit 126; ";
   return line + "exec " + run;
 }
@@ -168,7 +167,7 @@ class RemoteExecutor::RemoteProcess : public MachineProcess {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_);
     if (!state_->exit_signal.empty()) {
       result.exit_code = -1;
-      result.signal = signal_number(state_->exit_signal);
+      result.signal = ssh_signal_number(state_->exit_signal);
     } else if (state_->have_exit_status) {
       result.exit_code = state_->exit_status;
     } else {
@@ -213,8 +212,8 @@ class RemoteExecutor::RemoteProcess : public MachineProcess {
     if (marker_seen_) return;
     auto nl = state_->err.find('\n');
     if (nl == std::string::npos) return;
-    if (state_->err.compare(0, kMarker.size(), kMarker) == 0)
-      pgid_ = std::strtol(state_->err.c_str() + kMarker.size(), nullptr, 10);
+    if (state_->err.compare(0, kPgidMarker.size(), kPgidMarker) == 0)
+      pgid_ = std::strtol(state_->err.c_str() + kPgidMarker.size(), nullptr, 10);
     state_->err.erase(0, nl + 1);
     marker_seen_ = true;
   }

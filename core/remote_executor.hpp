@@ -21,6 +21,15 @@ namespace pcs {
 // sudo and the process-group marker. Exposed for tests.
 std::string remote_command_line(const CommandSpec& command);
 
+// Every remote command first prints "pcs-pgid N" on stderr (its process
+// group, for kill_group); this is that marker's text.
+inline constexpr std::string_view kPgidMarker = "pcs-pgid ";
+// The shell text that prints it; a remote command line starts with it.
+inline constexpr const char* kPrintPgidMarker = "printf 'pcs-pgid %d\\n' $$ >&2; ";
+
+// The signal number of an SSH exit-signal name ("TERM" → 15); 255 when unknown.
+int ssh_signal_number(const std::string& name);
+
 class RemoteExecutor : public MachineExecutor {
  public:
   explicit RemoteExecutor(std::shared_ptr<SshConnection> connection);

@@ -47,14 +47,6 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-int signal_number(const std::string& name) {
-  static const std::pair<const char*, int> names[] = {{"HUP", 1},  {"INT", 2},   {"QUIT", 3},  {"ABRT", 6},
-                                                      {"KILL", 9}, {"SEGV", 11}, {"PIPE", 13}, {"TERM", 15}};
-  for (const auto& [n, v] : names)
-    if (name == n) return v;
-  return 15;
-}
-
 }  // namespace
 
 RemoteShellServer::RemoteShellServer(RemoteExecutor& target, std::string executable) : target_(target) {
@@ -150,7 +142,7 @@ void RemoteShellServer::serve(int fd) {
       ::close(fd);
       return;
     }
-    state = target_.connection().exec("printf 'pcs-pgid %d\\n' $$ >&2; exec " + command);
+    state = target_.connection().exec(std::string(kPrintPgidMarker) + "exec " + command);
     active_.push_back(state);
   }
 
@@ -192,9 +184,10 @@ void RemoteShellServer::serve(int fd) {
       done = state->done || state->abandon;
       finished = state->done && !state->abandon;
       if (done) {
-        if (!state->exit_signal.empty())
-          exit_status = 128 + signal_number(state->exit_signal);
-        else if (state->have_exit_status && state->exit_status >= 0)
+        if (!state->exit_signal.empty()) {
+          const int signal = ssh_signal_number(state->exit_signal);
+          exit_status = signal == 255 ? 255 : 128 + signal;
+        } else if (state->have_exit_status && state->exit_status >= 0)
           exit_status = state->exit_status;
         else if (!state->failure.empty())
           err += "pc-switcher: " + state->failure + "\n";
@@ -206,8 +199,8 @@ void RemoteShellServer::serve(int fd) {
       err.clear();
       const auto nl = head.find('\n');
       if (nl != std::string::npos) {
-        if (head.rfind("pcs-pgid ", 0) == 0) {
-          pgid = std::atol(head.c_str() + 9);
+        if (head.rfind(kPgidMarker, 0) == 0) {
+          pgid = std::atol(head.c_str() + kPgidMarker.size());
           head.erase(0, nl + 1);
         }
         marker_seen = true;
