@@ -96,6 +96,7 @@ TEST_CASE("a second Ctrl+C ends pc-switcher at once", "[session][interrupt]") {
   CHECK(lock_free("laptop"));
   for (int i = 0; i < 100 && !lock_free("desktop"); ++i) std::this_thread::sleep_for(50ms);
   CHECK(lock_free("desktop"));
+  configure("sync_jobs:\n  dummy_success: true\n" + kQuickSuccess);
   next_sync_succeeds();
 }
 
@@ -114,5 +115,6 @@ TEST_CASE("the connection dropped mid-job: exit 1 naming the job and target, loc
   CHECK(r.out.find("CRITICAL [dummy_success] failed after") != std::string::npos);
   CHECK(r.out.find("target (desktop)") != std::string::npos);
   require_clean();
+  configure("sync_jobs:\n  dummy_success: true\n" + kQuickSuccess);
   next_sync_succeeds();
 }

@@ -62,7 +62,8 @@ inline void reset_machines() {
 
 // Deletes every pc-switcher snapshot (and the directory) on both machines and
 // waits until btrfs has given their space back: a snapshot keeps the space of
-// what it saw, e.g. a file a test filled the disk with.
+// what it saw, e.g. a file a test filled the disk with. The filesystem sync
+// commits first: otherwise the cleaner waits for the next periodic commit (30 s).
 inline void reset_snapshots() {
   const std::string dir = "/mnt/btrfs/.snapshots/pc-switcher";
   for (const char* m : {"laptop", "desktop"}) {
@@ -70,8 +71,8 @@ inline void reset_snapshots() {
                 {"/bin/sh", "-c",
                  "for s in " + dir +
                      "/*/*; do [ -e \"$s\" ] && btrfs subvolume delete \"$s\" >/dev/null; "
-                     "done; rm -rf /mnt/btrfs/.snapshots; btrfs subvolume sync /mnt/btrfs; "
-                     "btrfs filesystem sync /mnt/btrfs"},
+                     "done; rm -rf /mnt/btrfs/.snapshots; btrfs filesystem sync /mnt/btrfs; "
+                     "btrfs subvolume sync /mnt/btrfs"},
                 true);
     REQUIRE(r.exit_code == 0);
   }

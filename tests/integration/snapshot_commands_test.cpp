@@ -35,7 +35,7 @@ void reset_rollback_state(const std::string& machine) {
                    kInsideRoot +
                    "/*/* /mnt/btrfs/*.pcs-replaced-*/.snapshots/pc-switcher/*/* /mnt/btrfs/*.pcs-replaced-*; do "
                    "[ -e \"$s\" ] && btrfs subvolume delete \"$s\" >/dev/null; done; "
-                   "rm -rf /mnt/btrfs-root/.snapshots; btrfs subvolume sync /mnt/btrfs; true"},
+                   "rm -rf /mnt/btrfs-root/.snapshots; btrfs filesystem sync /mnt/btrfs; btrfs subvolume sync /mnt/btrfs; true"},
               true);
   REQUIRE(r.exit_code == 0);
 }
