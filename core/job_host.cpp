@@ -5,6 +5,7 @@
 
 #include <pcswitcher/ext/installation.h>
 #include <pcswitcher/ext/remote_shell.h>
+#include <pcswitcher/ext/sync_options.h>
 #include <pcswitcher/ext/write_paths.h>
 
 #include <fmt/format.h>
@@ -240,12 +241,22 @@ struct JobHostCalls {
   static const char* installed_version(const pcs_host* h) { return self(h).services_.installation->version.c_str(); }
   static const char* executable(const pcs_host* h) { return self(h).services_.installation->executable.c_str(); }
 
+  static const char* sync_option(const pcs_host* h, const char* name) {
+    const JobHost& j = self(h);
+    const auto job = j.services_.sync_options.find(j.job_);
+    if (name == nullptr || job == j.services_.sync_options.end()) return nullptr;
+    const auto it = job->second.find(name);
+    return it == job->second.end() ? nullptr : it->second.c_str();
+  }
+
   static const void* get_extension(const pcs_host* h, const char* id) {
     static const pcs_host_ext_write_paths write_paths{sizeof(pcs_host_ext_write_paths), &list_write_paths};
     static const pcs_host_ext_installation installation{sizeof(pcs_host_ext_installation), &list_plugins,
                                                         &installed_version, &executable};
     static const pcs_host_ext_remote_shell remote_shell{sizeof(pcs_host_ext_remote_shell), &remote_shell_argv};
+    static const pcs_host_ext_sync_options sync_options{sizeof(pcs_host_ext_sync_options), &sync_option};
     if (id == nullptr) return nullptr;
+    if (std::strcmp(id, PCS_HOST_EXT_SYNC_OPTIONS) == 0) return &sync_options;
     if (std::strcmp(id, PCS_HOST_EXT_REMOTE_SHELL) == 0 && !self(h).services_.remote_shell.empty())
       return &remote_shell;
     if (std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths) return &write_paths;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,8 @@ struct JobServices {
   std::shared_ptr<const Installation> installation;
   // Returns the chosen index, or -1 when there is no terminal.
   std::function<int(const std::string& job, const pcs_question&)> ask;
+  // The sync options given, by job (ext/sync_options.h); each job sees its own.
+  std::map<std::string, std::map<std::string, std::string>> sync_options;
 };
 
 class JobHost {

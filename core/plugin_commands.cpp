@@ -5,25 +5,26 @@
 #include <fmt/format.h>
 
 namespace pcs {
-namespace {
 
-bool valid_command_name(const char* name) {
+bool valid_cli_name(const char* name) {
   if (name == nullptr || !(*name >= 'a' && *name <= 'z')) return false;
   for (const char* c = name; *c != '\0'; ++c)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-')) return false;
   return true;
 }
 
+namespace {
+
 // Why `info` cannot be used; empty when it can.
 std::string malformed(const pcs_command_info* info) {
   if (info == nullptr) return "a NULL entry in its command table";
   if (!PCS_HAS_FIELD(info, pcs_command_info, flags)) return "a pcs_command_info with a struct_size too small";
-  if (!valid_command_name(info->name)) return "a command name that is not [a-z][a-z0-9-]*";
+  if (!valid_cli_name(info->name)) return "a command name that is not [a-z][a-z0-9-]*";
   if (info->summary == nullptr) return "no summary";
   if (info->option_count > 0 && info->options == nullptr) return "option_count > 0 but no options";
   for (uint32_t i = 0; i < info->option_count; ++i) {
     const char* o = info->options[i].name;
-    if (!valid_command_name(o)) return fmt::format("option #{} has a name that is not [a-z][a-z0-9-]*", i + 1);
+    if (!valid_cli_name(o)) return fmt::format("option #{} has a name that is not [a-z][a-z0-9-]*", i + 1);
     for (const char* host_option :
          {"help", "config", "plugin-dir", "verbose", "host", "dry-run", "yes", "accept-new-host-key", "target"})
       if (std::string_view(o) == host_option) return fmt::format("option --{} is one of the host's own", o);

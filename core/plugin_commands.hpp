@@ -27,6 +27,9 @@ struct PluginCommands {
   const PluginCommand* find(const std::string& name) const;
 };
 
+// [a-z][a-z0-9-]*: a command or option name a plugin may use.
+bool valid_cli_name(const char* name);
+
 // Collects every command of `plugins`. A command whose name is one of
 // `reserved` (the host's own) or was already offered by an earlier plugin, or
 // whose description is malformed, is left out with a problem.

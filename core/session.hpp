@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +49,8 @@ struct SessionOptions {
   std::vector<std::string> skip;                 // sync jobs not to run
   std::chrono::milliseconds cancel_grace{5000};  // per job, after cancel
   SshOptions ssh;                                // destination is set from `target`; other fields as given
+  // Options plugins added to `sync` (ext/sync_options.h): job → option → value.
+  std::map<std::string, std::map<std::string, std::string>> sync_options;
   // Called once the config was read (e.g. to apply `logging.tui` to the terminal).
   std::function<void(const Config&)> on_config;
 };

@@ -77,6 +77,13 @@ void Session::select_jobs() {
       throw Stop{SessionOutcome::Failed, fmt::format("sync job {} is enabled but not installed", name)};
     live_->job_plugins.push_back(p);
   }
+  for (const auto& [job, given] : options_.sync_options) {
+    const bool runs = std::any_of(live_->job_plugins.begin(), live_->job_plugins.end(),
+                                  [&](const PluginInfo* p) { return p->name == job; });
+    if (!runs)
+      for (const auto& [option, value] : given)
+        log(PCS_LOG_WARNING, fmt::format("--{} has no effect: job {} does not run in this session", option, job));
+  }
   // source lock, connect, target lock, direction, validate, each job, each
   // system job's after-sync step, history
   step_count_ = 6 + static_cast<int>(live_->job_plugins.size());
@@ -125,6 +132,7 @@ void Session::create_jobs() {
     for (const PluginInfo* p : *list)
       installation->plugins.push_back({p->name, p->version, std::filesystem::absolute(p->path, ec).string()});
   services.installation = std::move(installation);
+  services.sync_options = options_.sync_options;
   if (live_->remote_shell) services.remote_shell = live_->remote_shell->command();
   services.ask = [this](const std::string& job, const pcs_question& q) {
     std::vector<std::string> choices;

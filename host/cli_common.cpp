@@ -48,6 +48,15 @@ std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
   return dirs;
 }
 
+CommonOptions early_common_options(const std::vector<std::string>& args) {
+  CommonOptions common;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--plugin-dir" && i + 1 < args.size()) common.plugin_dirs.push_back(args[++i]);
+    if (args[i].rfind("--plugin-dir=", 0) == 0) common.plugin_dirs.push_back(args[i].substr(13));
+  }
+  return common;
+}
+
 PluginSet load(const CommonOptions& common, bool report_skipped) {
   PluginSet set = load_plugins(search_path(common));
   if (report_skipped)

@@ -37,6 +37,10 @@ void add_common_options(boost::program_options::options_description& desc, Commo
 void parse(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
            const boost::program_options::positional_options_description* positional = nullptr);
 
+// The --plugin-dir values of `args`, read before the command's own options
+// are known (plugins add commands and options).
+CommonOptions early_common_options(const std::vector<std::string>& args);
+
 // --plugin-dir..., PCSWITCHER_PLUGIN_PATH..., then the compiled-in directory.
 std::vector<std::filesystem::path> search_path(const CommonOptions& common);
 

@@ -31,16 +31,6 @@ namespace {
 
 constexpr int kExitInterrupted = 130;
 
-// --plugin-dir values, read before the command's own options are known.
-CommonOptions early_common_options(const std::vector<std::string>& args) {
-  CommonOptions common;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--plugin-dir" && i + 1 < args.size()) common.plugin_dirs.push_back(args[++i]);
-    if (args[i].rfind("--plugin-dir=", 0) == 0) common.plugin_dirs.push_back(args[i].substr(13));
-  }
-  return common;
-}
-
 std::string usage_line(const pcs_command_info& info) {
   std::string u = fmt::format("pc-switcher {} [OPTIONS]", info.name);
   for (auto a = info.arguments; a != nullptr && *a != nullptr; ++a) u += fmt::format(" {}", *a);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "commands.hpp"
 #include "interrupts.hpp"
 #include "live_view.hpp"
+#include "plugin_sync_options.hpp"
 #include "session.hpp"
 #include "terminal.hpp"
 #include "text_sink.hpp"
@@ -93,11 +95,37 @@ int run_sync(const std::vector<std::string>& args) {
       "skip", po::value(&skip)->composing()->value_name("JOB[,JOB]"), "do not run these sync jobs")(
       "report", po::value(&report_file)->value_name("FILE"), "also write the summary as JSON to FILE")(
       "target", po::value(&target), "the machine to sync to: an ~/.ssh/config alias, host or user@host");
+  // The options plugins add (ext/sync_options.h), one group per job.
+  const PluginSet plugins = load(early_common_options(args), false);
+  std::vector<std::string> host_options;
+  for (const auto& o : desc.options()) host_options.push_back(o->long_name());
+  const PluginSyncOptions offered = find_sync_options(plugins, host_options);
+  for (const auto& problem : offered.problems) std::cerr << "pc-switcher: " << problem << "\n";
+  po::options_description all("Options");
+  all.add(desc);
+  std::map<std::string, po::options_description> groups;
+  for (const PluginSyncOption& o : offered.options) {
+    const std::string job = o.plugin->name;
+    auto [group, added] = groups.try_emplace(job, "Options of the " + job + " job");
+    if (o.value_name.empty())
+      group->second.add_options()(o.name.c_str(), po::bool_switch()->notifier([&options, job, name = o.name](bool on) {
+        if (on) options.sync_options[job][name] = "";
+      }),
+                                  o.help.c_str());
+    else
+      group->second.add_options()(
+          o.name.c_str(),
+          po::value<std::string>()
+              ->value_name(o.value_name)
+              ->notifier([&options, job, name = o.name](const std::string& v) { options.sync_options[job][name] = v; }),
+          o.help.c_str());
+  }
+  for (const auto& [job, group] : groups) all.add(group);
   po::positional_options_description positional;
   positional.add("target", 1);
-  parse(args, desc, &positional);
+  parse(args, all, &positional);
   if (common.help) {
-    print_help(kUsage, desc);
+    print_help(kUsage, all);
     std::cout << "Exit codes: 0 success, 1 failure (a job failed, lock held, config error, aborted), 2 usage error, "
                  "130 interrupted.\n";
     return kExitOk;

@@ -51,6 +51,22 @@ TEST_CASE("a session runs every enabled job and records the sync on both machine
   require_clean();
 }
 
+TEST_CASE("a job reads the sync options its plugin added; an option of a job that does not run is named", "[session]") {
+  reset_machines();
+  configure("sync_jobs:\n  dummy_success: true\n" + kQuickSuccess);
+  auto r = sync({"--allow-first-sync", "--dummy-note", "it's $(here) `now`"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("dummy-note: it's $(here) `now`") != std::string::npos);
+
+  configure("sync_jobs:\n  dummy_success: false\n  c_hello: true\n");
+  r = sync({"--allow-out-of-order", "--dummy-note", "x"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("--dummy-note has no effect: job dummy_success does not run in this session") != std::string::npos);
+  require_clean();
+}
+
 TEST_CASE("a job failing mid-way halts the session; later jobs do not run", "[session]") {
   reset_machines();
   configure("sync_jobs:\n  dummy_fail: true\n  dummy_success: true\n" + kQuickSuccess +

@@ -103,8 +103,32 @@ static pcs_status hello_execute(void* instance) {
 
 static void hello_destroy(void* instance) { free(instance); }
 
+#ifdef C_HELLO_SYNC_OPTIONS
+/* Built a second time as job "c_options", in a directory of its own, with
+ * sync options the host must refuse (ext/sync_options.h) beside one it takes. */
+#include <pcswitcher/ext/sync_options.h>
+#include <string.h>
+
+static const pcs_command_option kSyncOptions[] = {
+    {"dry-run", NULL, "clashes with the host's own --dry-run"},
+    {"Bad_Name", NULL, "not [a-z][a-z0-9-]*"},
+    {"dummy-note", "TEXT", "clashes with dummy_success's option when both are loaded"},
+    {"c-options-flag", NULL, "a flag that is offered"},
+};
+static const pcs_ext_sync_options kSyncOptionsTable = {sizeof(pcs_ext_sync_options), 4, kSyncOptions};
+
+static const void* hello_get_extension(const char* id) {
+  return id != NULL && strcmp(id, PCS_EXT_SYNC_OPTIONS) == 0 ? &kSyncOptionsTable : NULL;
+}
+#define HELLO_JOB_NAME "c_options"
+#define HELLO_GET_EXTENSION hello_get_extension
+#else
+#define HELLO_JOB_NAME "c_hello"
+#define HELLO_GET_EXTENSION NULL
+#endif
+
 static const pcs_job_descriptor kDescriptor = {sizeof(pcs_job_descriptor),
-                                               "c_hello",
+                                               HELLO_JOB_NAME,
                                                PCS_JOB_SYNC,
                                                0,
                                                "0.1.0",
@@ -123,7 +147,7 @@ static const pcs_plugin kPlugin = {sizeof(pcs_plugin),
                                    hello_destroy,
                                    NULL /* list_write_paths */,
                                    NULL /* describe_first_sync */,
-                                   NULL /* get_extension */};
+                                   HELLO_GET_EXTENSION};
 
 PCS_PLUGIN_EXPORT const pcs_plugin* pcs_plugin_entry(uint32_t host_major, uint32_t host_minor) {
   (void)host_minor;

@@ -13,6 +13,8 @@
 // up once cancelled (it must stay under the host's 5 s grace period);
 // `write_path` is reported as a path the job writes to on the target, and
 // with `write_text` set the job writes that text into it at its end.
+// dummy_success adds `pc-switcher sync --dummy-note TEXT` (ext/sync_options.h)
+// and logs "dummy-note: TEXT" when it is given.
 #pragma once
 
 #include <pcswitcher/job.hpp>
@@ -71,6 +73,8 @@ class DummyJob : public pcs::SyncJob {
     const double tick = ctx.config.value("tick_seconds", 2.0);
     const double fail_at = Fails ? ctx.config.value("fail_at", 12.0) : -1.0;
     start_ = Clock::now();
+    if (auto note = ctx.sync_option("dummy-note"))
+      _log(ctx, pcs::Host::Source, pcs::LogLevel::Info, "dummy-note: " + *note);
     try {
       _report_progress(ctx, {.percent = 0, .item = "source phase"});
       _log(ctx, pcs::Host::Source, pcs::LogLevel::Info, "Starting source phase",

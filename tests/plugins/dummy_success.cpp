@@ -18,6 +18,12 @@ class DummySuccess : public dummy::DummyJob<false> {
     },
     "additionalProperties": false
   })";
+
+  static std::span<const pcs_command_option> sync_options() {
+    static const pcs_command_option options[] = {
+        {"dummy-note", "TEXT", "log TEXT when the job starts (tests the sync options extension)"}};
+    return options;
+  }
 };
 
 PCS_EXPORT_JOB(DummySuccess)

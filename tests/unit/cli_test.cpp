@@ -164,3 +164,30 @@ TEST_CASE("init also writes the files plugins want beside the config (user_data'
   CHECK(slurp(dir / "home.filter") == "- mine\n");  // an edited filter file survives a new init
   CHECK_THAT(kept.out, Catch::Contains("Kept"));
 }
+
+TEST_CASE("sync takes the options plugins add, and says which ones it refuses and why") {
+  Cli cli;
+  auto help = cli.run({"sync", "--help"});
+  INFO(help.out << help.err);
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("Options of the dummy_success job") && Catch::Contains("--dummy-note TEXT") &&
+                           Catch::Contains("log TEXT when the job starts"));
+  CHECK(help.err.empty());
+
+  // c_options offers a host option, a malformed name, dummy_success's option
+  // (loaded first, so it keeps it) and one good flag.
+  auto both =
+      cli.run({"sync", "--help", "--plugin-dir", PCS_TEST_PLUGIN_DIR, "--plugin-dir", PCS_OPTIONS_PLUGIN_DIR}, false);
+  INFO(both.out << both.err);
+  CHECK(both.exit_code == 0);
+  CHECK_THAT(both.err, Catch::Contains("plugin c_options (") &&
+                           Catch::Contains("sync option --dry-run is not offered: it is one of pc-switcher's own") &&
+                           Catch::Contains("sync option #2 is not offered: its name is not [a-z][a-z0-9-]*") &&
+                           Catch::Contains("sync option --dummy-note is not offered: plugin dummy_success ("));
+  CHECK_THAT(both.out, Catch::Contains("Options of the c_options job") && Catch::Contains("--c-options-flag"));
+
+  // Without the plugin the option is unknown: a usage error naming it.
+  auto unknown = cli.run({"sync", "desktop", "--dummy-note", "x"}, false);
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("dummy-note"));
+}

@@ -21,6 +21,10 @@ class Dummy : public dummy::DummyJob<false> {
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description = "test";
   static constexpr const char* CONFIG_SCHEMA = "{}";
+  static std::span<const pcs_command_option> sync_options() {
+    static const pcs_command_option options[] = {{"dummy-note", "TEXT", "log TEXT"}};
+    return options;
+  }
 };
 
 class DummyFail : public dummy::DummyJob<true> {
@@ -197,6 +201,26 @@ TEST_CASE("dummy_success runs both phases with progress and logs at several leve
   CHECK(cmds[0].argv.at(0) == "sh");
 }
 
+TEST_CASE("sync options: the job reads what the host was given; the SDK offers its table") {
+  const pcs_plugin* t = pcs::plugin_table<Dummy>();
+  const auto* ext = static_cast<const pcs_ext_sync_options*>(t->get_extension(PCS_EXT_SYNC_OPTIONS));
+  REQUIRE(ext != nullptr);
+  REQUIRE(ext->option_count == 1);
+  CHECK(std::string(ext->options[0].name) == "dummy-note");
+  CHECK(std::string(ext->options[0].value_name) == "TEXT");
+
+  FakeHost given;
+  given.set_default({0});
+  given.sync_option("dummy-note", "hello");
+  REQUIRE(pcs::testkit::execute(t, given, R"({"source_duration": 0, "target_duration": 0})").ok());
+  CHECK(given.logged(LogLevel::Info, "dummy-note: hello"));
+
+  FakeHost not_given;
+  not_given.set_default({0});
+  REQUIRE(pcs::testkit::execute(t, not_given, R"({"source_duration": 0, "target_duration": 0})").ok());
+  CHECK_FALSE(not_given.logged(LogLevel::Info, "dummy-note"));
+}
+
 TEST_CASE("dummy_fail fails at fail_at") {
   FakeHost host;
   host.set_default({0});
@@ -261,6 +285,8 @@ TEST_CASE("ask and pipe: answers, no terminal, byte counts, the cancel hook") {
   host.on(Host::Target, "docker load", {0});
   auto out = pcs::testkit::execute(t, host);
   REQUIRE(out.ok());
+  REQUIRE(host.questions().size() == 1);
+  CHECK(host.questions()[0].size() >= 2);  // the text, then the choices
   auto logs = host.logs();
   REQUIRE(logs.size() == 1);
   CHECK(logs[0].fields.at("bytes") == "1000");

@@ -20,7 +20,10 @@
 // statement), `static constexpr bool failure_isolated = true;`
 // (a failure does not halt the session) and
 // `static std::span<const pcs_init_file> init_files()` (files `pc-switcher init`
-// writes beside the config, ext/init_files.h) and
+// writes beside the config, ext/init_files.h),
+// `static std::span<const pcs_command_option> sync_options()` (options the job
+// adds to `pc-switcher sync`, ext/sync_options.h; read them with
+// JobContext::sync_option) and
 // `static std::vector<pcs::ConfigError> validate_config(const pcs::Json&)` for
 // checks the schema cannot express. A member `void cancel()` is called from
 // another thread when the job is cancelled, to wake waits that are not host calls.
@@ -36,6 +39,7 @@
 #include <pcswitcher/executor.hpp>
 #include <pcswitcher/ext/after_sync.h>
 #include <pcswitcher/ext/init_files.h>
+#include <pcswitcher/ext/sync_options.h>
 #include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/json.hpp>
 #include <pcswitcher/plugin.h>
@@ -188,6 +192,17 @@ class JobContext {
                        }};
     ext->list(host_, &sink);
     return out;
+  }
+
+  // The value of one of this job's sync options (ext/sync_options.h): "" for
+  // a flag that was given, nothing when it was not given.
+  std::optional<std::string> sync_option(const std::string& name) const {
+    const auto* ext = static_cast<const pcs_host_ext_sync_options*>(
+        host_->get_extension ? host_->get_extension(host_, PCS_HOST_EXT_SYNC_OPTIONS) : nullptr);
+    if (!PCS_HAS_FIELD(ext, pcs_host_ext_sync_options, value) || ext->value == nullptr) return std::nullopt;
+    const char* v = ext->value(host_, name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
   }
 
   // A log line about `host` (also what Job::_log does; for helper functions).
@@ -449,12 +464,28 @@ struct Adapter {
     }
   }
 
+  static constexpr bool has_sync_options = requires {
+    { J::sync_options() } -> std::convertible_to<std::span<const pcs_command_option>>;
+  };
+
+  static const pcs_ext_sync_options* sync_options_table() {
+    if constexpr (has_sync_options) {
+      static const std::span<const pcs_command_option> list = J::sync_options();
+      static const pcs_ext_sync_options table = {sizeof(pcs_ext_sync_options), static_cast<uint32_t>(list.size()),
+                                                 list.data()};
+      return &table;
+    } else {
+      return nullptr;
+    }
+  }
+
   static const void* get_extension(const char* id) noexcept {
     static const pcs_ext_after_sync after_sync_table = {sizeof(pcs_ext_after_sync), &Adapter::after_sync};
     if (id == nullptr) return nullptr;
     if (has_init_files && std::strcmp(id, PCS_EXT_INIT_FILES) == 0) return init_files_table();
     if (has_after_sync && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
     if (has_commands && std::strcmp(id, PCS_EXT_COMMANDS) == 0) return commands_table();
+    if (has_sync_options && std::strcmp(id, PCS_EXT_SYNC_OPTIONS) == 0) return sync_options_table();
     return nullptr;
   }
 

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -97,7 +98,7 @@ class FakeHost {
     host_.get_file = &FakeHost::c_get_file;
     host_.pipe = &FakeHost::c_pipe;
     host_.ask = &FakeHost::c_ask;
-    host_.get_extension = [](const pcs_host*, const char*) -> const void* { return nullptr; };
+    host_.get_extension = &FakeHost::c_get_extension;
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -126,6 +127,13 @@ class FakeHost {
   }
   // Answers for ask(), in order; without any, ask() reports "no terminal".
   void answers(std::vector<int> a) { answers_ = std::deque<int>(a.begin(), a.end()); }
+  // A sync option given on the command line (ext/sync_options.h): "" for a flag.
+  void sync_option(std::string name, std::string value = "") { sync_options_[std::move(name)] = std::move(value); }
+  // The questions ask() was called with, in order (text, then the choices).
+  std::vector<std::vector<std::string>> questions() const {
+    std::lock_guard lock(mu_);
+    return questions_;
+  }
 
   // --- what happened ---------------------------------------------------------
   std::vector<RecordedCommand> commands() const {
@@ -345,18 +353,33 @@ class FakeHost {
     return p.status != PCS_OK ? p.status : c.status;
   }
 
-  static pcs_status c_ask(const pcs_host* h, const pcs_question*, int32_t* choice) {
+  static pcs_status c_ask(const pcs_host* h, const pcs_question* q, int32_t* choice) {
     FakeHost& me = self(h);
     if (me.cancelled_) return PCS_ERR_CANCELLED;
     std::lock_guard lock(me.mu_);
+    std::vector<std::string> asked{q && q->text ? q->text : ""};
+    for (auto c = q ? q->choices : nullptr; c != nullptr && *c != nullptr; ++c) asked.emplace_back(*c);
+    me.questions_.push_back(std::move(asked));
     if (me.answers_.empty()) return PCS_ERR_UNSUPPORTED;
     *choice = me.answers_.front();
     me.answers_.pop_front();
     return PCS_OK;
   }
 
+  static const char* c_sync_option(const pcs_host* h, const char* name) {
+    const auto& options = self(h).sync_options_;
+    const auto it = name ? options.find(name) : options.end();
+    return it == options.end() ? nullptr : it->second.c_str();
+  }
+  static const void* c_get_extension(const pcs_host*, const char* id) {
+    static const pcs_host_ext_sync_options sync_options{sizeof(pcs_host_ext_sync_options), &c_sync_option};
+    return id != nullptr && std::string_view(id) == PCS_HOST_EXT_SYNC_OPTIONS ? &sync_options : nullptr;
+  }
+
   pcs_host host_{};
   pcs_session_info session_{};
+  std::map<std::string, std::string> sync_options_;
+  std::vector<std::vector<std::string>> questions_;
   mutable std::mutex mu_;
   std::vector<Rule> rules_ = {};
   ScriptedResult default_;
