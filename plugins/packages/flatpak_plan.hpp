@@ -46,6 +46,12 @@ inline bool valid_word(const std::string& w) {
   return std::regex_match(w, re);
 }
 
+// A mask pattern may hold '*' (flatpak mask's globs).
+inline bool valid_pattern(const std::string& w) {
+  static const std::regex re(R"(^[A-Za-z0-9_*][A-Za-z0-9_.\-/*]*$)");
+  return std::regex_match(w, re);
+}
+
 inline bool valid_url(const std::string& u) {
   static const std::regex re(R"(^(https?|file|oci\+https?)://[^\s]+$)");
   return std::regex_match(u, re);
@@ -101,7 +107,7 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
   for (const auto& [scope, patterns] : source.masks)
     for (const auto& m : patterns) {
       const auto& other = target.masks.count(scope) ? target.masks.at(scope) : std::vector<std::string>{};
-      if (std::find(other.begin(), other.end(), m) != other.end() || !detail::valid_word(m)) continue;
+      if (std::find(other.begin(), other.end(), m) != other.end() || !detail::valid_pattern(m)) continue;
       p.items.push_back({"flatpak",
                          Action::kChange,
                          "mask " + m + " (" + scope_name(scope) + ")",
@@ -112,7 +118,7 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
   for (const auto& [scope, patterns] : target.masks)
     for (const auto& m : patterns) {
       const auto& mine_masks = source.masks.count(scope) ? source.masks.at(scope) : std::vector<std::string>{};
-      if (std::find(mine_masks.begin(), mine_masks.end(), m) != mine_masks.end() || !detail::valid_word(m)) continue;
+      if (std::find(mine_masks.begin(), mine_masks.end(), m) != mine_masks.end() || !detail::valid_pattern(m)) continue;
       p.items.push_back({"flatpak",
                          Action::kChange,
                          "unmask " + m + " (" + scope_name(scope) + ")",
