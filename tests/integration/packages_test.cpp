@@ -275,3 +275,28 @@ TEST_CASE("snap and flatpak: the target converges to the source's revisions, cha
   CHECK(flatpak_log.find("org.gnome.Platform") == std::string::npos);
   CHECK(in("laptop", {"cat", "/tmp/pcs-fake-snap.log", "/tmp/pcs-fake-flatpak.log"}).out.empty());  // source untouched
 }
+
+TEST_CASE("the target's decisions file: 'never' items are left alone, stale ones dropped, a broken file refused",
+          "[packages]") {
+  reset_packages();
+  apt_get("laptop", "install --no-install-recommends " + kPkg);
+  configure_packages();
+  write_file("desktop", kDecisions, "# mine\nnever:\n  - apt:install:sl\n  - apt:install:long-gone\n");
+  auto r = sync_packages({"--apply-package-installs"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("sl: left as it is on desktop (\"never\" in its decisions file)") != std::string::npos);
+  CHECK_FALSE(installed("desktop", kPkg));
+  const std::string kept = read_file("desktop", kDecisions);
+  CHECK(kept.find("'apt:install:sl'") != std::string::npos);
+  CHECK(kept.find("long-gone") == std::string::npos);  // its item is gone from the plan
+
+  write_file("desktop", kDecisions, "never:\n  - apt:install:sl\n  oops: [\n");
+  auto broken = sync_packages({"--apply-package-installs"});
+  INFO(broken.out << broken.err);
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.out.find("desktop:~/.config/pc-switcher/packages.decisions.yaml:") != std::string::npos);
+  CHECK(broken.out.find("nothing was changed on either machine") != std::string::npos);
+  CHECK_FALSE(installed("desktop", kPkg));
+  CHECK(read_file("desktop", kDecisions).find("oops") != std::string::npos);  // left for the person to fix
+}
