@@ -90,7 +90,7 @@ inline void add_unique(std::vector<std::string>& v, const std::string& s) {
 
 // "deb [arch=amd64 signed-by=/etc/apt/keyrings/x.gpg] https://x/ bookworm main"
 inline void one_line_entry(const std::string& line, SourceFile& f) {
-  std::string rest = strip(line.substr(line.find(' ')));
+  std::string rest = strip(line.substr(3));  // after "deb"; a space or a tab follows
   if (!rest.empty() && rest[0] == '[') {
     const auto close = rest.find(']');
     if (close == std::string::npos) return;

@@ -38,12 +38,13 @@ inline std::set<std::string> parse_decisions(const std::string& text, const std:
   };
   if (!doc.IsMap()) throw bad(doc, "expected a mapping");
   for (const auto& kv : doc) {
-    if (kv.first.as<std::string>() != "never") throw bad(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
+    if (!kv.first.IsScalar()) throw bad(kv.first, "a key must be a plain word");
+    if (kv.first.Scalar() != "never") throw bad(kv.first, "unknown key '" + kv.first.Scalar() + "'");
     if (kv.second.IsNull()) continue;
     if (!kv.second.IsSequence()) throw bad(kv.second, "'never' must be a list");
     for (const auto& entry : kv.second) {
       if (!entry.IsScalar()) throw bad(entry, "each entry must be an item id");
-      never.insert(entry.as<std::string>());
+      never.insert(entry.Scalar());
     }
   }
   return never;

@@ -67,7 +67,6 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
   std::set<std::pair<Scope, std::string>> mine, theirs;
   for (const Ref& r : source.refs) mine.insert({r.scope, r.ref});
   for (const Ref& r : target.refs) theirs.insert({r.scope, r.ref});
-  std::set<std::pair<Scope, std::string>> remotes_added;
 
   for (const Ref& r : source.refs) {
     if (theirs.count({r.scope, r.ref}) != 0) continue;
@@ -86,7 +85,9 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
               "installed on " + from + " from " + r.origin + ", not on " + to,
               {}};
     const Remote* dst_remote = detail::remote(target, r.scope, r.origin);
-    if (dst_remote == nullptr && remotes_added.insert({r.scope, r.origin}).second)
+    // Each item adds the remote it needs (--if-not-exists): any one of them may
+    // be skipped or left out by a decision.
+    if (dst_remote == nullptr)
       item.steps.push_back(
           detail::flatpak_cmd(r.scope, {"remote-add", "--if-not-exists", "--", r.origin, src_remote->url}));
     item.steps.push_back(detail::flatpak_cmd(r.scope, {"install", "--noninteractive", "-y", "--", r.origin, r.ref}));
