@@ -18,13 +18,29 @@ namespace packages::flatpak {
 
 struct State {
   std::string hostname;
+  std::string home;  // the login user's home directory
   std::vector<Ref> refs;
+  // The remotes whose trusted keys this machine has, by scope and name: the
+  // file flatpak verifies that remote's signatures with.
+  std::map<std::pair<Scope, std::string>, std::string> keyrings;
   std::map<Scope, std::vector<Remote>> remotes;
   std::map<Scope, std::vector<std::string>> masks;
 };
 
 inline const char* scope_flag(Scope s) { return s == Scope::kUser ? "--user" : "--system"; }
 inline const char* scope_name(Scope s) { return s == Scope::kUser ? "user" : "system"; }
+
+// A remote name that can stand in a file name.
+inline bool valid_remote_name(const std::string& name) {
+  static const std::regex re(R"(^[A-Za-z0-9_][A-Za-z0-9_.\-]*$)");
+  return std::regex_match(name, re);
+}
+
+// Where flatpak (ostree) keeps the keys it trusts for remote `name`.
+inline std::string keyring_path(Scope s, const std::string& home, const std::string& name) {
+  return (s == Scope::kUser ? home + "/.local/share/flatpak/repo/" : std::string("/var/lib/flatpak/repo/")) + name +
+         ".trustedkeys.gpg";
+}
 
 namespace detail {
 
@@ -72,7 +88,7 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
     if (theirs.count({r.scope, r.ref}) != 0) continue;
     const std::string label = r.ref + " (" + scope_name(r.scope) + ")";
     const Remote* src_remote = detail::remote(source, r.scope, r.origin);
-    if (!detail::valid_word(r.ref) || !detail::valid_word(r.origin) || src_remote == nullptr ||
+    if (!detail::valid_word(r.ref) || !valid_remote_name(r.origin) || src_remote == nullptr ||
         !detail::valid_url(src_remote->url)) {
       p.notes.push_back({"flatpak", label + " comes from remote '" + r.origin + "', which " + from +
                                         " does not list with a usable URL; left alone"});
@@ -87,9 +103,22 @@ inline ManagerPlan plan(const State& source, const State& target, bool removals)
     const Remote* dst_remote = detail::remote(target, r.scope, r.origin);
     // Each item adds the remote it needs (--if-not-exists): any one of them may
     // be skipped or left out by a decision.
-    if (dst_remote == nullptr)
-      item.steps.push_back(
-          detail::flatpak_cmd(r.scope, {"remote-add", "--if-not-exists", "--", r.origin, src_remote->url}));
+    if (dst_remote == nullptr) {
+      // With the keys the source trusts for it, so that the target verifies
+      // the remote's signatures the same way.
+      const auto key = source.keyrings.find({r.scope, r.origin});
+      if (key != source.keyrings.end()) {
+        const std::string staged =
+            target.home + "/.cache/pc-switcher/flatpak-staging/" + scope_name(r.scope) + "-" + r.origin + ".gpg";
+        item.steps.push_back({{kSendStep, key->second, staged}, false});
+        item.steps.push_back(detail::flatpak_cmd(
+            r.scope, {"remote-add", "--if-not-exists", "--gpg-import=" + staged, "--", r.origin, src_remote->url}));
+      } else {
+        item.reason += "; remote " + r.origin + " is added without a key (" + from + " has none for it)";
+        item.steps.push_back(
+            detail::flatpak_cmd(r.scope, {"remote-add", "--if-not-exists", "--", r.origin, src_remote->url}));
+      }
+    }
     item.steps.push_back(detail::flatpak_cmd(r.scope, {"install", "--noninteractive", "-y", "--", r.origin, r.ref}));
     p.items.push_back(std::move(item));
   }

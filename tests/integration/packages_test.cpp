@@ -58,7 +58,8 @@ void reset_packages() {
   for (const char* m : {"laptop", "desktop"}) {
     root_sh(m, "apt-mark unhold " + kPkg +
                    " >/dev/null 2>&1; rm -f /usr/local/bin/snap /usr/local/bin/flatpak "
-                   "/usr/local/bin/apt-mark; rm -rf /etc/pcs-fake /tmp/pcs-fake*; rm -f " +
+                   "/usr/local/bin/apt-mark; rm -rf /etc/pcs-fake /tmp/pcs-fake* /home/pcsuser/.local/share/flatpak "
+                   "/home/pcsuser/.cache/pc-switcher/*-staging; rm -f " +
                    kDecisions);
     if (installed(m, kPkg)) apt_get(m, "remove " + kPkg);
   }
@@ -246,6 +247,8 @@ TEST_CASE("snap and flatpak: the target converges to the source's revisions, cha
                  {"remotes-user.txt", ""},
                  {"remotes-system.txt", "flathub\thttps://dl.flathub.org/repo/\n"},
                  {"mask-user.txt", ""}});
+  // The keys laptop trusts for its user-scope flathub (what `remote-add --gpg-import` gets on desktop).
+  write_file("laptop", "/home/pcsuser/.local/share/flatpak/repo/flathub.trustedkeys.gpg", "flathub-key-bytes");
   configure_packages("", "[snap, flatpak]");
   auto r = sync_packages({"--apply-package-installs", "--apply-package-removals"});
   INFO(r.out << r.err);
@@ -267,7 +270,10 @@ TEST_CASE("snap and flatpak: the target converges to the source's revisions, cha
   const std::string flatpak_log = in("desktop", {"cat", "/tmp/pcs-fake-flatpak.log"}).out;
   INFO(flatpak_log);
   // User scope as the user, in order: the remote first, then the ref; system scope through sudo.
-  CHECK(flatpak_log.find("pcsuser --user remote-add --if-not-exists -- flathub https://dl.flathub.org/repo/\n"
+  const std::string staged = "/home/pcsuser/.cache/pc-switcher/flatpak-staging/user-flathub.gpg";
+  CHECK(read_file("desktop", staged) == "flathub-key-bytes");
+  CHECK(flatpak_log.find("pcsuser --user remote-add --if-not-exists --gpg-import=" + staged +
+                         " -- flathub https://dl.flathub.org/repo/\n"
                          "pcsuser --user install --noninteractive -y -- flathub org.gnome.Maps/x86_64/stable") !=
         std::string::npos);
   CHECK(has_line(flatpak_log, "pcsuser --user mask -- com.spotify.Client"));

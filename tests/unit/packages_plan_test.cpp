@@ -1250,3 +1250,26 @@ TEST_CASE("flatpak: a ref whose remote-adding sibling was answered \"never\" sti
   INFO(joined(t));
   CHECK(std::find(t.begin(), t.end(), "flatpak --user remote-add --if-not-exists -- flathub " + kFlathub) != t.end());
 }
+
+TEST_CASE("flatpak plan: a remote is added with the keys the source trusts for it", "[packages][flatpak][plan]") {
+  packages::flatpak::State src, dst;
+  src.hostname = "laptop";
+  dst.hostname = "desktop";
+  dst.home = "/home/u";
+  src.refs = {ref("org.gnome.Maps", "flathub", Scope::kUser)};
+  src.remotes[Scope::kUser] = {{"flathub", kFlathub}};
+  src.keyrings[{Scope::kUser, "flathub"}] = "/home/me/.local/share/flatpak/repo/flathub.trustedkeys.gpg";
+  const auto p = packages::flatpak::plan(src, dst, true);
+  REQUIRE(p.items.size() == 1);
+  const auto& steps = p.items[0].steps;
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].argv == Argv{packages::kSendStep, "/home/me/.local/share/flatpak/repo/flathub.trustedkeys.gpg",
+                              "/home/u/.cache/pc-switcher/flatpak-staging/user-flathub.gpg"});
+  CHECK(steps[1].argv == Argv{"flatpak", "--user", "remote-add", "--if-not-exists",
+                              "--gpg-import=/home/u/.cache/pc-switcher/flatpak-staging/user-flathub.gpg", "--",
+                              "flathub", kFlathub});
+  CHECK(p.items[0].reason.find("without a key") == std::string::npos);
+  CHECK(packages::flatpak::keyring_path(Scope::kSystem, "/home/u", "flathub") ==
+        "/var/lib/flatpak/repo/flathub.trustedkeys.gpg");
+  CHECK_FALSE(packages::flatpak::valid_remote_name("../etc"));
+}
