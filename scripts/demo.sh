@@ -5,15 +5,17 @@
 # the machines up, and runs `pc-switcher sync desktop` inside `laptop` as its
 # user, with the dummy, C and example jobs and the system jobs: btrfs_snapshots
 # (pre and post snapshots on both machines' btrfs), install_on_target (the
-# desktop gets this pc-switcher in ~/.local) and disk_space_monitor. Run it as root (the sandbox needs
-# it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
+# desktop gets this pc-switcher in ~/.local) and disk_space_monitor, and the
+# sync jobs packages (a small package installed on laptop, `sl`, is installed
+# on desktop from Debian's archive) and user_data (a sample ~/Documents tree).
+# Run it as root (the sandbox needs it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
 # the machines.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots \
-  disk_space_monitor install_on_target user_data
+  disk_space_monitor install_on_target user_data packages
 
 sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
@@ -34,6 +36,11 @@ laptop sh -c 'set -e; d=~/Documents; mkdir -p "$d/notes" "$d/photos" "$d/scratch
   head -c 300000 /dev/urandom > "$d/photos/beach.jpg"; printf "tmp\n" > "$d/scratch/cache.bin"
   printf "%s\n" "- scratch/" > "$d/.pcswitcher-filter"'
 
+# A small package on the laptop only (each sandbox machine has its own root
+# filesystem, an overlay of this one): the packages job installs it on desktop.
+$sandbox exec --root laptop sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends sl \
+  >/dev/null && apt-mark showmanual | grep -x sl'
+
 # The user's config on the laptop: the default one, with five jobs enabled.
 laptop sh -c "$pcs init --force >/dev/null"
 laptop sh -c 'cat > ~/.config/pc-switcher/config.yaml' <<'YAML'
@@ -44,6 +51,7 @@ sync_jobs:
   dummy_success: true
   example: true
   c_hello: true
+  packages: true
   user_data: true
 dummy_success:
   source_duration: 3
@@ -54,6 +62,8 @@ example:
 user_data:
   folders:
     - path: /home/pcsuser/Documents
+packages:
+  managers: [apt]  # snap and flatpak are not on these machines
 btrfs_snapshots:
   # The sandbox's / is an overlay; its btrfs top level is mounted at /mnt/btrfs.
   snapshot_dir: /mnt/btrfs/.snapshots/pc-switcher
@@ -62,12 +72,15 @@ laptop $pcs config check
 
 echo "== pc-switcher sync desktop   (inside laptop)"
 # The direction check would stop a second run (this laptop pushing twice);
-# the demo answers it in advance.
+# the demo answers it in advance, and the package review too (there is no
+# terminal inside the sandbox exec: without the answer nothing would change).
 status=0
-laptop $pcs sync desktop --allow-first-sync --allow-out-of-order || status=$?
+laptop $pcs sync desktop --allow-first-sync --allow-out-of-order --apply-package-installs || status=$?
 
 echo "== on desktop: the Documents tree user_data mirrored (scratch/ stayed behind)"
 desktop sh -c 'cd ~/Documents && find . -type f | sort'
+echo "== on desktop: the package the packages job installed (apt-mark showmanual | grep sl)"
+desktop sh -c 'apt-mark showmanual | grep -x sl && dpkg-query -W sl'
 echo "== on desktop: what the example job synced, and its sync history"
 desktop cat /home/pcsuser/example-synced.txt
 desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json

@@ -97,10 +97,9 @@ TEST_CASE("user_data filter files at both levels; pc-switcher's state cannot be 
   reset_machines();
   make_tree("laptop");
   REQUIRE(root_sh("desktop", "rm -rf " + kDir).exit_code == 0);
+  write_file("laptop", "/home/pcsuser/.config/pc-switcher/test.filter", "- *.tmp\n+ .local/***\n");  // as the user
   REQUIRE(root_sh("laptop",
                   "cd " + kDir +
-                      " && mkdir -p /home/pcsuser/.config/pc-switcher"
-                      " && printf '%s\\n' '- *.tmp' '+ .local/***' > /home/pcsuser/.config/pc-switcher/test.filter"
                       " && printf x > junk.tmp && printf '%s\\n' '- private' > sub/.pcswitcher-filter"
                       " && printf p > sub/private && printf p > private")
               .exit_code == 0);

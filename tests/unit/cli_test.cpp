@@ -152,6 +152,10 @@ TEST_CASE("init also writes the files plugins want beside the config (user_data'
   CHECK_THAT(slurp(cli.config()), Catch::Contains(R"("filter_file":"home.filter")"));
   // The default config, with its relative filter files, is valid and user_data finds them.
   CHECK(cli.run({"config", "check", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR}).exit_code == 0);
+  // packages runs before user_data: synced settings land on freshly installed software.
+  const std::string config = slurp(cli.config());
+  REQUIRE(config.find("\n  packages: false") != std::string::npos);
+  CHECK(config.find("\n  packages: false") < config.find("\n  user_data: false"));
 
   std::ofstream(dir / "home.filter") << "- mine\n";
   auto again = cli.run({"init", "--force", "--plugin-dir", PCS_BUNDLED_PLUGIN_DIR});
