@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 
+#include <pcswitcher/ext/cleanup_commands.h>
 #include <pcswitcher/ext/installation.h>
 #include <pcswitcher/ext/remote_shell.h>
 #include <pcswitcher/ext/sync_options.h>
@@ -14,6 +15,10 @@
 #include "remote_executor.hpp"
 
 namespace pcs {
+
+// The longest a PCS_COMMAND_CLEANUP command may run (ext/cleanup_commands.h).
+constexpr std::chrono::milliseconds kCleanupLimit{10000};
+
 namespace {
 
 thread_local std::string t_last_error;  // for the calls whose error stays "until the next call"
@@ -83,8 +88,15 @@ struct JobHostCalls {
       e.status = PCS_ERR_INVALID_ARGUMENT;
       e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
     } else if (MachineExecutor* ex = executor(j, c->machine)) {
-      const CommandSpec spec = CommandSpec::from(*c);
-      e = ex->run(spec, j.cancel_);
+      CommandSpec spec = CommandSpec::from(*c);
+      if ((c->flags & PCS_COMMAND_CLEANUP) != 0u) {
+        // Undoing what the job changed: not stopped by the job's cancellation.
+        if (spec.timeout.count() <= 0 || spec.timeout > kCleanupLimit) spec.timeout = kCleanupLimit;
+        const CancelToken never;
+        e = ex->run(spec, never);
+      } else {
+        e = ex->run(spec, j.cancel_);
+      }
       if (j.services_.trace) j.services_.trace(j.job_, c->machine, spec, e);
     } else {
       e.status = PCS_ERR_UNSUPPORTED;
@@ -255,8 +267,10 @@ struct JobHostCalls {
                                                         &installed_version, &executable};
     static const pcs_host_ext_remote_shell remote_shell{sizeof(pcs_host_ext_remote_shell), &remote_shell_argv};
     static const pcs_host_ext_sync_options sync_options{sizeof(pcs_host_ext_sync_options), &sync_option};
+    static const pcs_host_ext_cleanup_commands cleanup{sizeof(pcs_host_ext_cleanup_commands), kCleanupLimit.count()};
     if (id == nullptr) return nullptr;
     if (std::strcmp(id, PCS_HOST_EXT_SYNC_OPTIONS) == 0) return &sync_options;
+    if (std::strcmp(id, PCS_HOST_EXT_CLEANUP_COMMANDS) == 0) return &cleanup;
     if (std::strcmp(id, PCS_HOST_EXT_REMOTE_SHELL) == 0 && !self(h).services_.remote_shell.empty())
       return &remote_shell;
     if (std::strcmp(id, PCS_HOST_EXT_WRITE_PATHS) == 0 && self(h).services_.write_paths) return &write_paths;

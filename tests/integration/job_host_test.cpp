@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pcswitcher/ext/cleanup_commands.h>
+
 #include "job_host.hpp"
 #include "local_executor.hpp"
 #include "plugin_loader.hpp"
@@ -169,4 +171,38 @@ TEST_CASE("host-table calls with bad arguments fail cleanly") {
   pcs_file_transfer t{};
   t.struct_size = sizeof t;
   CHECK(h->send_file(h, &t) == PCS_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("after cancellation only PCS_COMMAND_CLEANUP commands run, on both machines, within the limit") {
+  Fixture f;
+  auto host = f.host("undoer");
+  const pcs_host* h = host->table();
+  const auto* ext =
+      static_cast<const pcs_host_ext_cleanup_commands*>(h->get_extension(h, PCS_HOST_EXT_CLEANUP_COMMANDS));
+  REQUIRE(ext != nullptr);
+  CHECK(ext->limit_ms == 10000);
+  host->cancel();
+  for (pcs_machine m : {PCS_MACHINE_SOURCE, PCS_MACHINE_TARGET}) {
+    INFO("machine " << m);
+    const char* argv[] = {"echo", "undone", nullptr};
+    pcs_command c{};
+    c.struct_size = sizeof c;
+    c.machine = m;
+    c.argv = argv;
+    pcs_command_result r{};
+    r.struct_size = sizeof r;
+    CHECK(h->run(h, &c, &r) == PCS_ERR_CANCELLED);  // an ordinary command: refused
+    h->release_result(h, &r);
+    c.flags = PCS_COMMAND_CLEANUP;
+    REQUIRE(h->run(h, &c, &r) == PCS_OK);
+    CHECK(std::string(r.stdout_data, r.stdout_size) == "undone\n");
+    h->release_result(h, &r);
+    const char* slow[] = {"sleep", "30", nullptr};
+    c.argv = slow;
+    c.timeout_ms = 300;  // a cleanup command is still bounded
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(h->run(h, &c, &r) == PCS_ERR_TIMEOUT);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    h->release_result(h, &r);
+  }
 }

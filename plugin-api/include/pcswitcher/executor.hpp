@@ -9,6 +9,7 @@
 #ifndef PCSWITCHER_EXECUTOR_HPP
 #define PCSWITCHER_EXECUTOR_HPP
 
+#include <pcswitcher/ext/cleanup_commands.h>
 #include <pcswitcher/plugin.h>
 
 #include <chrono>
@@ -61,6 +62,9 @@ struct RunOptions {
   bool withhold_output = false;  // keep the output out of the logs (secrets)
   std::string mutates = {};      // what this changes, for a command that writes
   std::string stdin_data = {};
+  // Runs even after cancellation, to undo what the job changed, when the host
+  // offers ext/cleanup_commands.h (JobContext::can_clean_up()).
+  bool cleanup = false;
 };
 
 // What `Executor::command` describes; used by `JobContext::pipe`.
@@ -89,7 +93,8 @@ class CommandView {
     cmd_.cwd = c.options.cwd.empty() ? nullptr : c.options.cwd.c_str();
     cmd_.timeout_ms = c.options.timeout.count();
     cmd_.flags = (c.options.sudo ? PCS_COMMAND_SUDO : 0u) | (c.options.login_shell ? PCS_COMMAND_LOGIN_SHELL : 0u) |
-                 (c.options.withhold_output ? PCS_COMMAND_WITHHOLD_OUTPUT : 0u);
+                 (c.options.withhold_output ? PCS_COMMAND_WITHHOLD_OUTPUT : 0u) |
+                 (c.options.cleanup ? PCS_COMMAND_CLEANUP : 0u);
     cmd_.mutates = c.options.mutates.empty() ? nullptr : c.options.mutates.c_str();
     cmd_.stdin_data = c.options.stdin_data.data();
     cmd_.stdin_size = c.options.stdin_data.size();

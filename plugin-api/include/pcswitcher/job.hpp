@@ -205,6 +205,12 @@ class JobContext {
     return std::string(v);
   }
 
+  // Whether commands with RunOptions::cleanup still run after cancellation
+  // (ext/cleanup_commands.h).
+  bool can_clean_up() const {
+    return host_->get_extension && host_->get_extension(host_, PCS_HOST_EXT_CLEANUP_COMMANDS) != nullptr;
+  }
+
   // A log line about `host` (also what Job::_log does; for helper functions).
   void log(Host host, LogLevel level, std::string_view message, std::initializer_list<LogField> extras = {}) const {
     std::vector<pcs_log_field> fields;

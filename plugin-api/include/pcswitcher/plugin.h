@@ -183,6 +183,8 @@ typedef struct pcs_progress {
 #define PCS_COMMAND_SUDO 0x1u            /* run through `sudo -n` (never prompts) */
 #define PCS_COMMAND_LOGIN_SHELL 0x2u     /* target: run inside a login shell (profile sourced) */
 #define PCS_COMMAND_WITHHOLD_OUTPUT 0x4u /* never log this command's output (secrets) */
+/* Higher bits are defined by extensions (ext/cleanup_commands.h); a host
+ * that does not offer the extension ignores them. */
 
 typedef struct pcs_command {
   uint32_t struct_size;
