@@ -9,6 +9,7 @@
 #include <pcswitcher/job.hpp>
 
 #include <future>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -116,9 +117,9 @@ class DockerJob : public pcs::SyncJob {
       errors.push_back({Host::Target, "the machines have different CPU architectures (" + ctx.source_hostname + ": " +
                                           here + ", " + ctx.target_hostname + ": " + there +
                                           "): images cannot move between them"});
-    auto theirs = std::async(std::launch::async, [&] { return dst.state(); });
-    const docker::State mine = src.state();
-    const docker::State target_state = theirs.get();
+    read_states(src, dst);
+    const docker::State& mine = *source_state_;
+    const docker::State& target_state = *target_state_;
     const docker::Plan p = docker::plan(mine, target_state, selection(ctx));
     if (!ctx.config["stop_running"].as_bool())
       for (const auto* s : {&mine, &target_state}) {
@@ -141,9 +142,13 @@ class DockerJob : public pcs::SyncJob {
 
   void execute(pcs::JobContext& ctx) override {
     const Engine src(ctx, Host::Source, engine(ctx)), dst(ctx, Host::Target, engine(ctx));
-    auto theirs = std::async(std::launch::async, [&] { return dst.state(); });
-    const docker::State mine = src.state();
-    const docker::State target_state = theirs.get();
+    // What validate() read and checked is what is applied: nothing of the
+    // engines' state changes between the two (only other jobs run between).
+    if (!source_state_ || !target_state_) read_states(src, dst);
+    const docker::State mine = *source_state_;
+    const docker::State target_state = *target_state_;
+    source_state_.reset();
+    target_state_.reset();
     const docker::Plan p = docker::plan(mine, target_state, selection(ctx));
     log_plan(ctx, src, p);
     if (ctx.dry_run) {
@@ -176,6 +181,13 @@ class DockerJob : public pcs::SyncJob {
 
  private:
   static std::string engine(const pcs::JobContext& ctx) { return ctx.config["engine_command"].as_string(); }
+
+  // Both engines' state, read at once.
+  void read_states(const Engine& src, const Engine& dst) {
+    auto theirs = std::async(std::launch::async, [&] { return dst.state(); });
+    source_state_ = src.state();
+    target_state_ = theirs.get();
+  }
 
   static docker::Selection selection(const pcs::JobContext& ctx) {
     docker::Selection s;
@@ -330,6 +342,7 @@ class DockerJob : public pcs::SyncJob {
   }
 
   std::vector<std::string> failures_;
+  std::optional<docker::State> source_state_, target_state_;
 };
 
 PCS_EXPORT_JOB(DockerJob)
