@@ -7,7 +7,8 @@
 # (pre and post snapshots on both machines' btrfs), install_on_target (the
 # desktop gets this pc-switcher in ~/.local) and disk_space_monitor, and the
 # sync jobs packages (a small package installed on laptop, `sl`, is installed
-# on desktop from Debian's archive) and user_data (a sample ~/Documents tree).
+# on desktop from Debian's archive), user_data (a sample ~/Documents tree) and
+# docker (an image, a volume and a container, with podman as the engine).
 # Run it as root (the sandbox needs it); run it again and it syncs again. `tests/sandbox/sandbox.sh down` ends
 # the machines.
 set -eu
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" --target pc-switcher dummy_success dummy_fail c_hello example btrfs_snapshots \
-  disk_space_monitor install_on_target user_data packages
+  disk_space_monitor install_on_target user_data packages docker
 
 sandbox=tests/sandbox/sandbox.sh
 $sandbox up >/dev/null
@@ -41,6 +42,17 @@ laptop sh -c 'set -e; d=~/Documents; mkdir -p "$d/notes" "$d/photos" "$d/scratch
 $sandbox exec --root laptop sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends sl \
   >/dev/null && apt-mark showmanual | grep -x sl'
 
+# Containers: podman in both machines (tests/sandbox/podman.sh), and on the
+# laptop an image of the user's own, a volume with data and a container.
+tests/sandbox/podman.sh laptop desktop
+$sandbox exec --root laptop bash -c 'set -e
+  podman rm -f -t 0 notes-app >/dev/null 2>&1 || true
+  printf "FROM localhost/pcs-base:1\nRUN echo notes-app-v1 > /data/version\n" |
+    podman build --network none -t localhost/notes-app:1 -f - /tmp >/dev/null
+  podman volume exists notes || podman volume create notes >/dev/null
+  printf "groceries\n" > "$(podman volume inspect --format "{{.Mountpoint}}" notes)/list.txt"
+  podman run -d --name notes-app --volume notes:/data/notes localhost/notes-app:1 sleep 100000 >/dev/null'
+
 # The user's config on the laptop: the default one, with five jobs enabled.
 laptop sh -c "$pcs init --force >/dev/null"
 laptop sh -c 'cat > ~/.config/pc-switcher/config.yaml' <<'YAML'
@@ -53,6 +65,7 @@ sync_jobs:
   c_hello: true
   packages: true
   user_data: true
+  docker: true
 dummy_success:
   source_duration: 3
   target_duration: 3
@@ -64,6 +77,9 @@ user_data:
     - path: /home/pcsuser/Documents
 packages:
   managers: [apt]  # snap and flatpak are not on these machines
+docker:
+  engine_command: sudo podman  # the sandbox's engine
+  stop_running: true           # notes-app uses the volume: stopped for the copy, started again
 btrfs_snapshots:
   # The sandbox's / is an overlay; its btrfs top level is mounted at /mnt/btrfs.
   snapshot_dir: /mnt/btrfs/.snapshots/pc-switcher
@@ -81,6 +97,10 @@ echo "== on desktop: the Documents tree user_data mirrored (scratch/ stayed behi
 desktop sh -c 'cd ~/Documents && find . -type f | sort'
 echo "== on desktop: the package the packages job installed (apt-mark showmanual | grep sl)"
 desktop sh -c 'apt-mark showmanual | grep -x sl && dpkg-query -W sl'
+echo "== on desktop: the image, volume and container the docker job moved"
+$sandbox exec --root desktop bash -c 'podman images --format "{{.Repository}}:{{.Tag}} {{.Size}}"
+  podman ps --format "{{.Names}} {{.Image}} {{.Status}}"
+  cat "$(podman volume inspect --format "{{.Mountpoint}}" notes)/list.txt"'
 echo "== on desktop: what the example job synced, and its sync history"
 desktop cat /home/pcsuser/example-synced.txt
 desktop cat /home/pcsuser/.local/share/pc-switcher/sync-history.json
