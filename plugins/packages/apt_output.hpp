@@ -15,43 +15,18 @@
 #include <utility>
 #include <vector>
 
+#include "output_text.hpp"
+
 namespace packages::apt {
 
 namespace detail {
 
-// Numbered from 1, as an error message names them.
+using text::fail;
+using text::split;
+using text::trim;
+
 inline std::vector<std::pair<std::size_t, std::string>> lines(const std::string& out) {
-  std::vector<std::pair<std::size_t, std::string>> result;
-  std::size_t start = 0, number = 1;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    result.emplace_back(number++, out.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
-}
-
-inline std::string trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
-inline std::vector<std::string> split(const std::string& s, char separator) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = s.find(separator, start);
-    fields.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return fields;
-    start = end + 1;
-  }
-}
-
-[[noreturn]] inline void fail(const char* tool, std::size_t number, const std::string& line, const char* why) {
-  throw std::runtime_error(std::string(tool) + ": " + why + " at line " + std::to_string(number) + ": \"" + line +
-                           "\"");
+  return text::numbered_lines(out);
 }
 
 inline bool is_integer(const std::string& s) {

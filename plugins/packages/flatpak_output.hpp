@@ -13,41 +13,19 @@
 #include <utility>
 #include <vector>
 
+#include "output_text.hpp"
+
 namespace packages::flatpak {
 
 namespace detail {
 
-// Non-blank lines, numbered from 1 as an error message names them.
+using text::fail;
+
 inline std::vector<std::pair<std::size_t, std::string>> lines(const std::string& out) {
-  std::vector<std::pair<std::size_t, std::string>> result;
-  std::size_t start = 0, number = 1;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    std::string line = out.substr(start, end - start);
-    if (line.find_first_not_of(" \t") != std::string::npos) result.emplace_back(number, std::move(line));
-    start = end + 1;
-    ++number;
-  }
-  return result;
+  return text::numbered_lines(out, /*skip_blank=*/true);
 }
 
-inline std::vector<std::string> split_tabs(const std::string& s) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = s.find('\t', start);
-    fields.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return fields;
-    start = end + 1;
-  }
-}
-
-[[noreturn]] inline void fail(const char* command, std::size_t number, const std::string& line,
-                              const std::string& why) {
-  throw std::runtime_error(std::string(command) + ": " + why + " at line " + std::to_string(number) + ": \"" + line +
-                           "\"");
-}
+inline std::vector<std::string> split_tabs(const std::string& s) { return text::split(s, '\t'); }
 
 }  // namespace detail
 

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "output_text.hpp"
+
 namespace packages::snap {
 
 struct Snap {
@@ -36,7 +38,7 @@ inline std::vector<std::string> fields(const std::string& line) {
 }
 
 [[noreturn]] inline void fail(std::size_t number, const std::string& line, const std::string& why) {
-  throw std::runtime_error("snap list: " + why + " at line " + std::to_string(number) + ": \"" + line + "\"");
+  text::fail("snap list", number, line, why);
 }
 
 inline bool ends_with(const std::string& s, const std::string& suffix) {
