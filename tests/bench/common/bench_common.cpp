@@ -107,4 +107,17 @@ double percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
+std::vector<std::string> in_sandbox(const std::string& script, const std::string& machine,
+                                    const std::vector<std::string>& argv, bool root) {
+  std::vector<std::string> full{"/bin/bash", script, "exec"};
+  if (root) full.push_back("--root");
+  full.push_back(machine);
+  full.insert(full.end(), argv.begin(), argv.end());
+  return full;
+}
+
+const char* const kSandboxSshDesktop =
+    "ssh -F /home/pcsuser/.ssh/config -i /home/pcsuser/.ssh/id_ed25519 "
+    "-o UserKnownHostsFile=/home/pcsuser/.ssh/known_hosts desktop";
+
 }  // namespace bench

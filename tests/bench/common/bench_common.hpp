@@ -26,4 +26,13 @@ inline double median(const std::vector<double>& samples) { return percentile(sam
 
 std::string joined(const std::vector<std::string>& argv);
 
+// The argv that runs `argv` inside sandbox machine `machine` (tests/sandbox/
+// sandbox.sh at `script`), as its user or as root.
+std::vector<std::string> in_sandbox(const std::string& script, const std::string& machine,
+                                    const std::vector<std::string>& argv, bool root = false);
+
+// `ssh desktop` as a person would type it inside the sandbox's laptop: the
+// user's ssh config, key and known_hosts (a baseline for the benchmarks).
+extern const char* const kSandboxSshDesktop;
+
 }  // namespace bench

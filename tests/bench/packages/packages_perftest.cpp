@@ -28,16 +28,10 @@ namespace {
 const std::string kScript = PCS_SANDBOX_SCRIPT;
 const std::string kConfig = "/tmp/pcs-packages-bench.yaml";
 const std::string kReport = "/tmp/pcs-packages-bench.json";
-const std::string kSsh =
-    "ssh -F /home/pcsuser/.ssh/config -i /home/pcsuser/.ssh/id_ed25519 "
-    "-o UserKnownHostsFile=/home/pcsuser/.ssh/known_hosts desktop";
+const std::string kSsh = bench::kSandboxSshDesktop;
 
-std::vector<std::string> in(const std::string& machine, std::vector<std::string> argv, bool root = false) {
-  std::vector<std::string> full{"/bin/bash", kScript, "exec"};
-  if (root) full.push_back("--root");
-  full.push_back(machine);
-  full.insert(full.end(), argv.begin(), argv.end());
-  return full;
+std::vector<std::string> in(const std::string& machine, const std::vector<std::string>& argv, bool root = false) {
+  return bench::in_sandbox(kScript, machine, argv, root);
 }
 
 // The reads, as one shell line; `opts` goes after each apt command's name.

@@ -29,12 +29,8 @@ const std::string kDir = "/srv/pcs-bench";
 const std::string kConfig = "/tmp/pcs-user-data-bench.yaml";
 const std::string kReport = "/tmp/pcs-user-data-bench.json";
 
-std::vector<std::string> in(const std::string& machine, std::vector<std::string> argv, bool root = false) {
-  std::vector<std::string> full{"/bin/bash", kScript, "exec"};
-  if (root) full.push_back("--root");
-  full.push_back(machine);
-  full.insert(full.end(), argv.begin(), argv.end());
-  return full;
+std::vector<std::string> in(const std::string& machine, const std::vector<std::string>& argv, bool root = false) {
+  return bench::in_sandbox(kScript, machine, argv, root);
 }
 
 bool run(const std::vector<std::string>& argv) {
@@ -76,19 +72,33 @@ int main(int argc, char** argv) {
   const auto du = bench::run_timed(in("laptop", {"du", "-s", "--block-size=1", kDir}, true), nullptr, true);
   const double tree_bytes = std::atof(du.out.c_str());
 
-  const std::vector<std::string> pcs = in(
-      "laptop", {"env", "PCSWITCHER_PLUGIN_PATH=" PCS_BUNDLED_PLUGIN_DIR, PCS_BINARY, "sync", "desktop", "--config",
-                 kConfig, "--only", "user_data", "--allow-first-sync", "--allow-out-of-order", "--report", kReport});
+  const std::vector<std::string> pcs =
+      in("laptop", {"env", "PCSWITCHER_PLUGIN_PATH=" PCS_BUNDLED_PLUGIN_DIR, PCS_BINARY, "sync", "desktop", "--config",
+                    kConfig, "--only", "user_data", "--allow-first-sync", "--allow-out-of-order", "--report", kReport});
   const std::vector<std::string> raw =
-      in("laptop", {"sudo", "-n", "rsync", "-aAXHS", "--numeric-ids", "--delete", "--protect-args",
-                    "--filter=- **/.local/share/pc-switcher/", "--filter=- **/.config/pc-switcher/*.decisions.yaml",
-                    "--filter=- .ssh/id_*", "--filter=- .ssh/known_hosts", "--filter=- .ssh/known_hosts.old",
-                    "--filter=- .ssh/authorized_keys", "--filter=- .config/tailscale/", "--filter=+ .cache/pip/***",
-                    "--filter=+ .cache/uv/***", "--filter=- .cache/*", "--filter=dir-merge /.pcswitcher-filter",
+      in("laptop", {"sudo",
+                    "-n",
+                    "rsync",
+                    "-aAXHS",
+                    "--numeric-ids",
+                    "--delete",
+                    "--protect-args",
+                    "--filter=- **/.local/share/pc-switcher/",
+                    "--filter=- **/.config/pc-switcher/*.decisions.yaml",
+                    "--filter=- .ssh/id_*",
+                    "--filter=- .ssh/known_hosts",
+                    "--filter=- .ssh/known_hosts.old",
+                    "--filter=- .ssh/authorized_keys",
+                    "--filter=- .config/tailscale/",
+                    "--filter=+ .cache/pip/***",
+                    "--filter=+ .cache/uv/***",
+                    "--filter=- .cache/*",
+                    "--filter=dir-merge /.pcswitcher-filter",
                     "--rsync-path=sudo -n rsync",
                     "--rsh=ssh -F /home/pcsuser/.ssh/config -i /home/pcsuser/.ssh/id_ed25519 -o "
                     "UserKnownHostsFile=/home/pcsuser/.ssh/known_hosts",
-                    kDir + "/", "desktop:" + kDir + "/"});
+                    kDir + "/",
+                    "desktop:" + kDir + "/"});
   const auto clear_target = in("desktop", {"rm", "-rf", kDir}, true);
   auto job_ms = [] {
     auto r = bench::run_timed(in("laptop", {"cat", kReport}), nullptr, true);
@@ -127,8 +137,8 @@ int main(int argc, char** argv) {
   }
   // Peak RSS: one more no-change run, watched (not timed).
   const std::string watched =
-      bench::joined({"env", "PCSWITCHER_PLUGIN_PATH=" PCS_BUNDLED_PLUGIN_DIR, PCS_BINARY, "sync", "desktop",
-                     "--config", kConfig, "--only", "user_data", "--allow-first-sync", "--allow-out-of-order"});
+      bench::joined({"env", "PCSWITCHER_PLUGIN_PATH=" PCS_BUNDLED_PLUGIN_DIR, PCS_BINARY, "sync", "desktop", "--config",
+                     kConfig, "--only", "user_data", "--allow-first-sync", "--allow-out-of-order"});
   auto rss = bench::run_timed(
       in("laptop", {"/bin/sh", "-c",
                     watched + " >/dev/null 2>&1 & p=$!; hwm=0; while kill -0 $p 2>/dev/null; do "
