@@ -103,6 +103,18 @@ TEST_CASE("c_hello (plain C) runs echo on the target") {
   CHECK(execute(plugin("c_hello"), *host, R"j({"greeting":"it's a $(test)"})j") == PCS_OK);
 }
 
+TEST_CASE("a plugin built against the frozen ABI 1.0 header alone loads and runs in today's host") {
+  const pcs::PluginSet set = pcs::load_plugins({PCS_ABI10_PLUGIN_DIR});
+  INFO((set.skipped.empty() ? "" : set.skipped[0].reason));
+  const pcs::PluginInfo* p = set.find("c_hello");
+  REQUIRE(p != nullptr);
+  CHECK(p->abi_major == 1);
+  CHECK(p->abi_minor == 0);
+  Fixture f;
+  auto host = f.host("c_hello");
+  CHECK(execute(*p, *host, R"j({"greeting":"built against 1.0"})j") == PCS_OK);
+}
+
 TEST_CASE("cancelling a job mid-way: it returns promptly and nothing runs on either machine") {
   Fixture f;
   auto host = f.host("dummy_success");
