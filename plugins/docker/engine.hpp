@@ -83,6 +83,8 @@ class Engine {
     return executor().command(argv(args), o);
   }
 
+  // (Above state(): its return type must be deduced before state() uses it.)
+ private:
   template <typename F>
   auto parsed(const std::vector<std::string>& args, F&& parse) const {
     const std::string out = read(args);
@@ -94,6 +96,7 @@ class Engine {
     }
   }
 
+ public:
   // A digest of a local volume's file list, the way rsync's quick check
   // compares files (name, type, size, mtime, mode, owner, link target): an
   // equal digest on both machines means nothing to copy. "" when unreadable.

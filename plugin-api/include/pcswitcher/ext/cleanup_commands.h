@@ -3,8 +3,9 @@
  *
  * Once a job is cancelled every executor call returns PCS_ERR_CANCELLED, so a
  * job could not undo what it changed on its way out (start again the
- * containers it stopped for a copy). A host that offers this extension runs a
- * command flagged PCS_COMMAND_CLEANUP even after the job's cancellation,
+ * containers it stopped for a copy). A host that offers this extension runs
+ * (host->run) a command flagged PCS_COMMAND_CLEANUP even after the job's
+ * cancellation — start_process, pipe and file transfers are still refused —
  * while it waits for the job to return: killed after the command's
  * timeout_ms, or `limit_ms` when that is 0 or longer. Use it only to undo,
  * keep it short, and say what you could not undo. A host without the
