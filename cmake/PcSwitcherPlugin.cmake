@@ -1,15 +1,20 @@
-# pcswitcher_add_plugin(<name> SOURCES <file>... [INSTALL_DIR <dir>] [NO_INSTALL])
+# pcswitcher_add_plugin(<name> SOURCES <file>... [INSTALL_DIR <dir>] [COMPONENT <component>]
+#                       [NO_INSTALL])
 #
 # Builds <name>.so, a pc-switcher plugin: a MODULE library that uses the plugin
 # API only, exports nothing but `pcs_plugin_entry`, and has no undefined
 # symbols left for the host to provide. Installed into lib/pc-switcher/plugins
 # under the install prefix unless NO_INSTALL is given.
 #
+# COMPONENT puts the installed .so into that install component (for CPack: one
+# package per component, e.g. a .deb of its own for the job); without it the
+# install goes to the default component (CMAKE_INSTALL_DEFAULT_COMPONENT_NAME).
+#
 # Works both inside the pc-switcher tree and from find_package(PcSwitcher).
 set(_PCS_PLUGIN_MAP "${CMAKE_CURRENT_LIST_DIR}/pcswitcher-plugin.map")
 
 function(pcswitcher_add_plugin name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "INSTALL_DIR" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "INSTALL_DIR;COMPONENT" "SOURCES")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "pcswitcher_add_plugin(${name}): SOURCES is required")
   endif()
@@ -28,6 +33,10 @@ function(pcswitcher_add_plugin name)
     if(NOT ARG_INSTALL_DIR)
       set(ARG_INSTALL_DIR "lib/pc-switcher/plugins")
     endif()
-    install(TARGETS ${name} LIBRARY DESTINATION "${ARG_INSTALL_DIR}")
+    set(_component)
+    if(ARG_COMPONENT)
+      set(_component COMPONENT "${ARG_COMPONENT}")
+    endif()
+    install(TARGETS ${name} LIBRARY DESTINATION "${ARG_INSTALL_DIR}" ${_component})
   endif()
 endfunction()
