@@ -3,7 +3,8 @@
 # Runs apt-get only for what is missing, so a second run costs nothing.
 set -eu
 packages="cmake ninja-build g++ gcc pkg-config binutils libboost-dev libboost-program-options-dev
-  libyaml-cpp-dev libvalijson-dev nlohmann-json3-dev libssh-dev libfmt-dev catch2 tmux"
+  libyaml-cpp-dev libvalijson-dev nlohmann-json3-dev libssh-dev libfmt-dev catch2 tmux
+  dpkg-dev lintian"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
