@@ -169,7 +169,7 @@ class CommandPrinter {
 }  // namespace
 
 std::vector<std::string> host_command_names() {
-  return {"sync", "plugins", "init", "config", "logs", "help", "remote-shell"};
+  return {"sync", "plugins", "plugin", "init", "config", "logs", "help", "remote-shell"};
 }
 
 std::string plugin_commands_help(const std::vector<std::string>& args) {

@@ -71,35 +71,54 @@ class Ticker {
   std::thread thread_;
 };
 
-}  // namespace
-
-int run_sync(const std::vector<std::string>& args) {
+// What the host's own sync options are bound to.
+struct SyncArgs {
   CommonOptions common;
   SessionOptions options;
   std::string target, report_file;
   std::vector<std::string> only, skip;
+};
+
+po::options_description host_sync_options(SyncArgs& a) {
   po::options_description desc("Options");
-  add_common_options(desc, common, true);
-  desc.add_options()("dry-run,n", po::bool_switch(&options.dry_run),
+  add_common_options(desc, a.common, true);
+  desc.add_options()("dry-run,n", po::bool_switch(&a.options.dry_run),
                      "show what would happen; change nothing on either machine")(
-      "yes,y", po::bool_switch(&options.yes),
+      "yes,y", po::bool_switch(&a.options.yes),
       "answer the jobs' questions with their defaults (not the sync-direction questions: see the next two)")(
-      "allow-first-sync", po::bool_switch(&options.allow_first_sync),
+      "allow-first-sync", po::bool_switch(&a.options.allow_first_sync),
       "go ahead when this is the target's first sync (its state is overwritten)")(
-      "allow-out-of-order", po::bool_switch(&options.allow_out_of_order),
+      "allow-out-of-order", po::bool_switch(&a.options.allow_out_of_order),
       "go ahead when the target last synced with another machine, or this one pushes twice")(
-      "accept-new-host-key", po::bool_switch(&options.accept_new_host_key),
+      "accept-new-host-key", po::bool_switch(&a.options.accept_new_host_key),
       "trust and record the target's host key when it is not in known_hosts yet (a changed key is always refused)")(
-      "only", po::value(&only)->composing()->value_name("JOB[,JOB]"),
+      "only", po::value(&a.only)->composing()->value_name("JOB[,JOB]"),
       "run only these sync jobs (required jobs still run)")(
-      "skip", po::value(&skip)->composing()->value_name("JOB[,JOB]"), "do not run these sync jobs")(
-      "report", po::value(&report_file)->value_name("FILE"), "also write the summary as JSON to FILE")(
-      "target", po::value(&target), "the machine to sync to: an ~/.ssh/config alias, host or user@host");
+      "skip", po::value(&a.skip)->composing()->value_name("JOB[,JOB]"), "do not run these sync jobs")(
+      "report", po::value(&a.report_file)->value_name("FILE"), "also write the summary as JSON to FILE")(
+      "target", po::value(&a.target), "the machine to sync to: an ~/.ssh/config alias, host or user@host");
+  return desc;
+}
+
+}  // namespace
+
+std::vector<std::string> host_sync_option_names() {
+  SyncArgs unused;
+  std::vector<std::string> names;
+  const po::options_description desc = host_sync_options(unused);
+  for (const auto& o : desc.options()) names.push_back(o->long_name());
+  return names;
+}
+
+int run_sync(const std::vector<std::string>& args) {
+  SyncArgs a;
+  CommonOptions& common = a.common;
+  SessionOptions& options = a.options;
+  const std::string &target = a.target, &report_file = a.report_file;
+  const po::options_description desc = host_sync_options(a);
   // The options plugins add (ext/sync_options.h), one group per job.
   const PluginSet plugins = load(early_common_options(args), false);
-  std::vector<std::string> host_options;
-  for (const auto& o : desc.options()) host_options.push_back(o->long_name());
-  const PluginSyncOptions offered = find_sync_options(plugins, host_options);
+  const PluginSyncOptions offered = find_sync_options(plugins, host_sync_option_names());
   for (const auto& problem : offered.problems) std::cerr << "pc-switcher: " << problem << "\n";
   po::options_description all("Options");
   all.add(desc);
@@ -134,8 +153,8 @@ int run_sync(const std::vector<std::string>& args) {
   options.target = target;
   options.config_file = config_path(common);
   options.plugin_path = search_path(common);
-  options.only = split_names(only);
-  options.skip = split_names(skip);
+  options.only = split_names(a.only);
+  options.skip = split_names(a.skip);
 
   Session* running = nullptr;
   std::mutex running_mu;

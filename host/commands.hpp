@@ -12,6 +12,11 @@ int run_init(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);
 int run_logs(const std::vector<std::string>& args);
 int run_sync(const std::vector<std::string>& args);
+// `pc-switcher plugin check FILE.so...` (cmd_plugin_check.cpp).
+int run_plugin(const std::vector<std::string>& args);
+
+// The long names of sync's own options (a plugin's sync options may not reuse them).
+std::vector<std::string> host_sync_option_names();
 
 // `pc-switcher remote-shell SOCKET HOST COMMAND...` (cmd_remote_shell.cpp).
 int run_remote_shell(const std::vector<std::string>& args);

@@ -18,6 +18,7 @@ Commands:
   sync TARGET [OPTIONS]   make TARGET's state this machine's (files, packages, ...) over SSH
   plugins [--json]        list installed plugins (jobs) and those that were skipped
   plugins show NAME       a plugin's description and config schema
+  plugin check FILE.so    run a plugin through the job contract with fake executors
   init [--force]          write a commented default config from the installed plugins
   config check            check the config file against every job's schema
   logs [--last|SESSION]   list sync sessions, replay one's log, or follow it (--follow)
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     }
     if (command == "sync") return run_sync(args);
     if (command == "plugins") return run_plugins(args);
+    if (command == "plugin") return run_plugin(args);
     if (command == "init") return run_init(args);
     if (command == "config") return run_config(args);
     if (command == "logs") return run_logs(args);

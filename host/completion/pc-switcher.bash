@@ -48,6 +48,8 @@ _pc_switcher() {
     plugins) [ "$prev" = show ] && mapfile -t COMPREPLY < <(compgen -W "$(_pc_switcher_jobs "$exe")" -- "$cur") ||
       mapfile -t COMPREPLY < <(compgen -W "show" -- "$cur") ;;
     config) mapfile -t COMPREPLY < <(compgen -W "check" -- "$cur") ;;
+    plugin) [ "$prev" = plugin ] && mapfile -t COMPREPLY < <(compgen -W "check" -- "$cur") ||
+      mapfile -t COMPREPLY < <(compgen -f -X '!*.so' -- "$cur"; compgen -d -S / -- "$cur") ;;
     init | logs) ;;
     *) mapfile -t COMPREPLY < <(compgen -W "$(_pc_switcher_hosts)" -- "$cur") ;;  # sync and plugin commands: TARGET
   esac

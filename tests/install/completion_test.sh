@@ -31,4 +31,7 @@ expect "pc-switcher sync --only " packages
 expect "pc-switcher sync " desktop "*.lan"      # ~/.ssh/config hosts, no patterns
 expect "pc-switcher plugins show " user_data
 expect "pc-switcher rollback --host " target
+expect "pc-switcher plugin " check
+mkdir "$work/plugins" && touch "$work/plugins/mine.so" "$work/plugins/notes.txt"
+expect "pc-switcher plugin check $work/plugins/" "$work/plugins/mine.so" "$work/plugins/notes.txt"
 [ $failures -eq 0 ] && echo "completion_test: OK" || exit 1
