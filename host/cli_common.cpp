@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "build_info.hpp"
+#include "help_text.hpp"
 #include "xdg_paths.hpp"
 
 namespace po = boost::program_options;
@@ -14,7 +15,7 @@ namespace pcs::cli {
 
 void add_common_options(po::options_description& desc, CommonOptions& common, bool with_config) {
   desc.add_options()("help,h", po::bool_switch(&common.help), "show this help")(
-      "plugin-dir", po::value(&common.plugin_dirs)->composing(),
+      "plugin-dir", po::value(&common.plugin_dirs)->composing()->value_name("DIR"),
       "look for plugins in DIR first (repeatable); then PCSWITCHER_PLUGIN_PATH, then the built-in directory");
   if (with_config)
     desc.add_options()("config,c", po::value(&common.config)->value_name("PATH"),
@@ -35,6 +36,11 @@ void parse(const std::vector<std::string>& args, const po::options_description& 
 
 std::vector<std::filesystem::path> search_path(const CommonOptions& common) {
   auto dirs = plugin_search_path(common.plugin_dirs, std::getenv("PCSWITCHER_PLUGIN_PATH"), build::default_plugin_dir);
+  // The man page documents what its own package ships, not what this machine has installed.
+  if (help_format() == HelpFormat::Man) {
+    dirs.pop_back();
+    return dirs;
+  }
   // A copy in a user prefix (~/.local/bin, as install_on_target makes one)
   // brings its plugins beside it: they come before the system's.
   std::error_code ec;
@@ -67,10 +73,6 @@ PluginSet load(const CommonOptions& common, bool report_skipped) {
 
 std::filesystem::path config_path(const CommonOptions& common) {
   return common.config.empty() ? default_config_path() : std::filesystem::path(common.config);
-}
-
-void print_help(const std::string& usage, const po::options_description& desc) {
-  std::cout << "Usage: " << usage << "\n\n" << desc << "\n";
 }
 
 }  // namespace pcs::cli

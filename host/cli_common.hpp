@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "help_text.hpp"
 #include "plugin_loader.hpp"
 
 namespace pcs::cli {
@@ -49,7 +50,5 @@ std::vector<std::filesystem::path> search_path(const CommonOptions& common);
 PluginSet load(const CommonOptions& common, bool report_skipped);
 
 std::filesystem::path config_path(const CommonOptions& common);
-
-void print_help(const std::string& usage, const boost::program_options::options_description& desc);
 
 }  // namespace pcs::cli

@@ -24,7 +24,12 @@ int run_config(const std::vector<std::string>& args) {
   pos.add("words", -1);
   parse(args, all, &pos);
   if (common.help) {
-    print_help("pc-switcher config check [--config PATH] [--plugin-dir DIR]...", desc);
+    print_command_help(std::cout, {{"pc-switcher config check [--config PATH] [--plugin-dir DIR]..."},
+                                   "Reads the config file and checks it against every installed job's schema. Each "
+                                   "problem is named with its file, line and key, and says how to fix it; a job the "
+                                   "config enables that is not installed is named too.",
+                                   {{"Options", &desc}},
+                                   {}});
     return kExitOk;
   }
   if (words.size() != 1 || words[0] != "check")

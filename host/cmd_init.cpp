@@ -84,7 +84,12 @@ int run_init(const std::vector<std::string>& args) {
   desc.add_options()("force,f", po::bool_switch(&force), "overwrite an existing config file");
   parse(args, desc);
   if (common.help) {
-    print_help("pc-switcher init [--force] [--config PATH] [--plugin-dir DIR]...", desc);
+    print_command_help(std::cout, {{"pc-switcher init [--force] [--config PATH] [--plugin-dir DIR]..."},
+                                   "Writes a config file with every installed job's settings at their defaults, each "
+                                   "with its description, and the files jobs keep beside it (such as user_data's "
+                                   "home.filter and root.filter). An existing file is kept unless --force is given.",
+                                   {{"Options", &desc}},
+                                   {}});
     return kExitOk;
   }
   auto path = config_path(common);

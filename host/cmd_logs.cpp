@@ -219,12 +219,14 @@ int run_logs(const std::vector<std::string>& args) {
   pos.add("session", 1);
   parse(args, all, &pos);
   if (common.help) {
-    print_help(
-        "pc-switcher logs [--limit N] [--json]\n"
-        "       pc-switcher logs (--last | SESSION) [--level LEVEL] [--job NAME]... [--json]\n"
-        "       pc-switcher logs --follow [SESSION] [--level LEVEL] [--job NAME]... [--json]\n\n"
-        "SESSION is a session id from the list, or a unique prefix of one.",
-        desc);
+    print_command_help(std::cout, {{"pc-switcher logs [--limit N] [--json]",
+                                    "pc-switcher logs (--last | SESSION) [--level LEVEL] [--job NAME]... [--json]",
+                                    "pc-switcher logs --follow [SESSION] [--level LEVEL] [--job NAME]... [--json]"},
+                                   "Lists the sync sessions of this machine, newest first; replays one session's log; "
+                                   "or follows a running session as its lines are written. SESSION is a session id "
+                                   "from the list, or a unique prefix of one.",
+                                   {{"Options", &desc}},
+                                   {}});
     return kExitOk;
   }
 

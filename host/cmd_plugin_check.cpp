@@ -61,13 +61,17 @@ int run_plugin(const std::vector<std::string>& args) {
   pos.add("subcommand", 1).add("file", -1);
   parse(args, all, &pos);
   if (help || subcommand.empty()) {
-    print_help(kUsage, desc);
-    std::cout << "\nRuns each plugin in a child process with the test kit's fake executors (nothing runs on any\n"
-                 "machine) and checks: only pcs_plugin_entry exported; it loads; metadata complete; the config\n"
-                 "schema is valid draft-07 and its defaults validate; validate_config accepts the defaults;\n"
-                 "commands and sync options well-formed; validate and execute return a known status without\n"
-                 "crashing; execute returns within 5 s of being cancelled; nothing written to stdout.\n"
-                 "Exit codes: 0 every plugin conforms, 1 one does not, 2 usage error.\n";
+    print_command_help(
+        std::cout,
+        {{kUsage},
+         "Runs each plugin file through the job contract in a child process, with the plugin test kit's fake "
+         "executors: nothing runs on any machine. It checks that the file exports pcs_plugin_entry alone; that it "
+         "loads; that its metadata is complete; that its config schema is a valid draft-07 schema whose defaults "
+         "validate; that validate_config accepts those defaults; that its commands and sync options are well-formed; "
+         "that validate and execute, on one instance, return a known status without crashing; that execute returns "
+         "within 5 s of being cancelled; and that it writes nothing to stdout.",
+         {{"Options", &desc}},
+         {{"0", "every plugin conforms"}, {"1", "a plugin does not conform"}, {"2", "usage error"}}});
     if (!help) throw UsageError("plugin needs a subcommand: check");
     return kExitOk;
   }

@@ -95,8 +95,8 @@ Parsed parse_command_line(const pcs_command_info& info, const std::vector<std::s
   all.add(desc).add(hidden);
   parse(args, all, &positional);
   if (p.common.help) {
-    print_help(usage_line(info), desc);
-    if (info.help != nullptr) std::cout << info.help << "\n";
+    print_command_help(std::cout,
+                       {{usage_line(info)}, info.help != nullptr ? info.help : "", {{"Options", &desc}}, {}});
     return p;
   }
   for (int i = 0; i < count; ++i) {
@@ -170,6 +170,13 @@ class CommandPrinter {
 
 std::vector<std::string> host_command_names() {
   return {"sync", "plugins", "plugin", "init", "config", "logs", "help", "remote-shell"};
+}
+
+std::vector<std::string> plugin_command_names(const std::vector<std::string>& args) {
+  const PluginSet plugins = load(early_common_options(args), false);
+  std::vector<std::string> names;
+  for (const auto& c : find_plugin_commands(plugins, host_command_names()).commands) names.push_back(c.name);
+  return names;
 }
 
 std::string plugin_commands_help(const std::vector<std::string>& args) {

@@ -85,7 +85,13 @@ int run_plugins(const std::vector<std::string>& args) {
   pos.add("words", -1);
   parse(args, all, &pos);
   if (common.help) {
-    print_help("pc-switcher plugins [--json] [--plugin-dir DIR]...\n       pc-switcher plugins show NAME", desc);
+    print_command_help(std::cout,
+                       {{"pc-switcher plugins [--json] [--plugin-dir DIR]...", "pc-switcher plugins show NAME"},
+                        "Lists the installed plugins (jobs): kind, version, plugin ABI and file, then each "
+                        "file that was skipped and why. `plugins show NAME` prints one job's description "
+                        "and config schema.",
+                        {{"Options", &desc}},
+                        {}});
     return kExitOk;
   }
   if (words.empty()) return list(load(common, false), search_path(common), json);

@@ -95,8 +95,7 @@ po::options_description host_sync_options(SyncArgs& a) {
       "only", po::value(&a.only)->composing()->value_name("JOB[,JOB]"),
       "run only these sync jobs (required jobs still run)")(
       "skip", po::value(&a.skip)->composing()->value_name("JOB[,JOB]"), "do not run these sync jobs")(
-      "report", po::value(&a.report_file)->value_name("FILE"), "also write the summary as JSON to FILE")(
-      "target", po::value(&a.target), "the machine to sync to: an ~/.ssh/config alias, host or user@host");
+      "report", po::value(&a.report_file)->value_name("FILE"), "also write the summary as JSON to FILE");
   return desc;
 }
 
@@ -107,6 +106,7 @@ std::vector<std::string> host_sync_option_names() {
   std::vector<std::string> names;
   const po::options_description desc = host_sync_options(unused);
   for (const auto& o : desc.options()) names.push_back(o->long_name());
+  names.push_back("target");  // the positional TARGET
   return names;
 }
 
@@ -122,6 +122,9 @@ int run_sync(const std::vector<std::string>& args) {
   for (const auto& problem : offered.problems) std::cerr << "pc-switcher: " << problem << "\n";
   po::options_description all("Options");
   all.add(desc);
+  po::options_description positional_only;
+  positional_only.add_options()("target", po::value(&a.target));
+  all.add(positional_only);
   std::map<std::string, po::options_description> groups;
   for (const PluginSyncOption& o : offered.options) {
     const std::string job = o.plugin->name;
@@ -144,9 +147,19 @@ int run_sync(const std::vector<std::string>& args) {
   positional.add("target", 1);
   parse(args, all, &positional);
   if (common.help) {
-    print_help(kUsage, all);
-    std::cout << "Exit codes: 0 success, 1 failure (a job failed, lock held, config error, aborted), 2 usage error, "
-                 "130 interrupted.\n";
+    std::vector<OptionGroup> shown{{"Options", &desc}};
+    for (const auto& [job, group] : groups) shown.push_back({"Options of the " + job + " job", &group});
+    print_command_help(
+        std::cout,
+        {{kUsage},
+         "Makes TARGET's state this machine's: every enabled job (files, packages, containers, ...) runs in a fixed "
+         "order over one SSH connection, with btrfs snapshots of both machines before and after. It checks first "
+         "(config, both machines, disk space, the sync history) and changes nothing when a check fails.",
+         shown,
+         {{"0", "success"},
+          {"1", "failure: a job failed, a lock is held, the config is wrong, or the session was aborted"},
+          {"2", "usage error"},
+          {"130", "interrupted (Ctrl+C); the jobs were stopped and cleaned up"}}});
     return kExitOk;
   }
   if (target.empty()) throw UsageError("sync needs a TARGET (an ~/.ssh/config alias, host or user@host)");

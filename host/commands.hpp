@@ -2,6 +2,7 @@
 // and returns the process exit code; usage mistakes throw cli::UsageError.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,9 @@ std::vector<std::string> host_command_names();
 int run_plugin_command(const std::string& name, const std::vector<std::string>& args);
 // One line per plugin command, for --help (plugins from `args`' --plugin-dir).
 std::string plugin_commands_help(const std::vector<std::string>& args);
+std::vector<std::string> plugin_command_names(const std::vector<std::string>& args);
+
+// `pc-switcher --help` (main_help.cpp); the man page when help_format() is Man.
+void print_main_help(std::ostream& out, const std::vector<std::string>& args);
 
 }  // namespace pcs::cli

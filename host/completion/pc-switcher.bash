@@ -28,7 +28,7 @@ _pc_switcher() {
   done
   if [ -z "$cmd" ]; then
     local commands
-    commands=$("$exe" --help 2>/dev/null | awk '/^Commands/ {on = 1; next} on && /^  [a-z]/ {print $1}' | sort -u)
+    commands=$("$exe" --help 2>/dev/null | awk '/^Commands/ {on = 1; next} /^[A-Z]/ {on = 0} on && /^  [a-z]/ {print $1}' | sort -u)
     mapfile -t COMPREPLY < <(compgen -W "$commands --help --version" -- "$cur")
     return 0
   fi

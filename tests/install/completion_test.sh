@@ -23,7 +23,7 @@ expect() {  # expect "WORDS..." "word that must be offered" ["word that must not
   if [[ $got != *" $2 "* ]]; then echo "FAIL: '$1' did not offer '$2' (got:$got)"; failures=$((failures + 1)); fi
   if [ -n "${3:-}" ] && [[ $got == *" $3 "* ]]; then echo "FAIL: '$1' offered '$3'"; failures=$((failures + 1)); fi
 }
-expect "pc-switcher " sync
+expect "pc-switcher " sync pc-switcher   # not the examples of --help
 expect "pc-switcher sn" snapshots sync          # a plugin's command
 expect "pc-switcher sync --dr" --dry-run
 expect "pc-switcher sync --apply-package-i" --apply-package-installs   # a plugin's sync option

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 for f in bin/pc-switcher include/pcswitcher/plugin.h include/pcswitcher/job.hpp include/pcswitcher/testkit.hpp \
          include/pcswitcher/json.hpp include/pcswitcher/executor.hpp \
          lib/pc-switcher/plugins/dummy_success.so lib/pc-switcher/plugins/dummy_fail.so \
-         share/bash-completion/completions/pc-switcher; do
+         share/bash-completion/completions/pc-switcher share/man/man1/pc-switcher.1; do
   [ -e "$prefix/$f" ] || fail "cmake --install did not install $f"
 done
 cmake_dir=$(dirname "$(find "$prefix" -name PcSwitcherConfig.cmake | head -n 1)")
