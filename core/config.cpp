@@ -50,9 +50,10 @@ class Checker {
  private:
   void check_top_level_keys(const nlohmann::json& root) {
     for (const auto& [key, _] : root.items()) {
-      if (key == "logging" || key == "sync_jobs" || plugins_.find(key)) continue;
+      if (key == "logging" || key == "connection" || key == "sync_jobs" || plugins_.find(key)) continue;
       issue({key},
-            fmt::format("unknown section '{}': not logging or sync_jobs, and no installed plugin provides a job of "
+            fmt::format("unknown section '{}': not logging, connection or sync_jobs, and no installed plugin provides "
+                        "a job of "
                         "that name; installed jobs: {}",
                         key, join(plugins_.names())),
             true);
@@ -61,11 +62,17 @@ class Checker {
 
   void check_host_sections(nlohmann::json& root) {
     nlohmann::json host_part = nlohmann::json::object();
-    for (const char* key : {"logging", "sync_jobs"})
+    for (const char* key : {"logging", "connection", "sync_jobs"})
       if (root.contains(key)) host_part[key] = root[key];
     apply_defaults(host_config_schema(), host_part);
     for (const auto& e : validate_against(host_config_schema(), host_part))
       issue(e.path, e.message, e.message.rfind("unknown key", 0) == 0);
+    if (const auto& c = host_part["connection"]; c.is_object()) {
+      if (c.contains("keepalive_interval") && c["keepalive_interval"].is_number_integer())
+        out_.config.keepalive_interval = std::chrono::seconds(c["keepalive_interval"].get<int>());
+      if (c.contains("keepalive_count") && c["keepalive_count"].is_number_integer())
+        out_.config.keepalive_count = c["keepalive_count"].get<int>();
+    }
     const auto& logging = host_part["logging"];
     if (!logging.is_object()) return;
     if (logging.contains("file") && logging["file"].is_string())
@@ -171,6 +178,26 @@ const nlohmann::json& host_config_schema() {
                 {"maximum", std::numeric_limits<int>::max()},  // Config::keep_logs is an int
                 {"default", 50},
                 {"description", "How many session logs to keep"}}}}},
+            {"additionalProperties", false}}},
+          {"connection",
+           {{"type", "object"},
+            {"description",
+             "The SSH connection to the target: a target silent for keepalive_interval x keepalive_count seconds "
+             "(a dropped link, a suspended machine) fails the session instead of hanging it"},
+            {"default", nlohmann::json::object()},
+            {"properties",
+             {{"keepalive_interval",
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", 3600},
+                {"default", 15},
+                {"description", "Seconds between checks that the target still answers"}}},
+              {"keepalive_count",
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", 100},
+                {"default", 3},
+                {"description", "Unanswered checks in a row before the connection counts as lost"}}}}},
             {"additionalProperties", false}}},
           {"sync_jobs",
            {{"type", "object"},

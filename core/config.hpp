@@ -5,6 +5,7 @@
 // the key path and what was expected.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -32,6 +33,8 @@ struct Config {
   pcs_log_level file_floor = PCS_LOG_DEBUG;
   pcs_log_level tui_floor = PCS_LOG_INFO;
   int keep_logs = 50;
+  std::chrono::seconds keepalive_interval{15};  // connection: a silent target is lost after interval x count
+  int keepalive_count = 3;
   std::vector<std::pair<std::string, bool>> sync_jobs;  // in run order, as written
   std::map<std::string, nlohmann::json> job_configs;    // every installed job: defaults applied
 };

@@ -61,6 +61,10 @@ std::string default_config_yaml(const PluginSet& plugins) {
   comment(out, "", host["logging"]["description"].get<std::string>());
   out += "logging:\n";
   write_properties(out, host["logging"], "  ");
+  out += "\n";
+  comment(out, "", host["connection"]["description"].get<std::string>());
+  out += "connection:\n";
+  write_properties(out, host["connection"], "  ");
 
   std::string required;
   for (const auto& p : plugins.plugins)

@@ -223,7 +223,8 @@ void Session::connect() {
   if (!result->session) throw Stop{SessionOutcome::Failed, result->error};
   live_->source = std::make_unique<LocalExecutor>(fmt::format("source ({})", report_.source));
   live_->connection =
-      std::make_shared<SshConnection>(std::move(result->session), fmt::format("target ({})", options_.target));
+      std::make_shared<SshConnection>(std::move(result->session), fmt::format("target ({})", options_.target),
+                                      config_.keepalive_interval, config_.keepalive_count);
   live_->target = std::make_unique<RemoteExecutor>(live_->connection);
   report_.target_host = target_hostname(*live_->target, live_->host_cancel);
   std::error_code ec;

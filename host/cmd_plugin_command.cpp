@@ -245,7 +245,8 @@ int run_plugin_command(const std::string& name, const std::vector<std::string>& 
     ssh.accept_new_host_key = parsed.accept_new_host_key;
     SshConnectResult result = ssh_connect(ssh);
     if (!result.session) throw std::runtime_error(result.error);
-    connection = std::make_shared<SshConnection>(std::move(result.session), fmt::format("target ({})", parsed.target));
+    connection = std::make_shared<SshConnection>(std::move(result.session), fmt::format("target ({})", parsed.target),
+                                                 loaded.config.keepalive_interval, loaded.config.keepalive_count);
     target = std::make_unique<RemoteExecutor>(connection);
     target_host = target_hostname(*target, host_cancel);
     if (exclusive) {

@@ -100,7 +100,9 @@ class UserData : public pcs::SyncJob {
       "default_excludes": {"type": "boolean", "default": true,
                            "description": "Leave out SSH keys, known_hosts, authorized_keys and caches (but pip/uv)"},
       "max_delete": {"type": "integer", "minimum": 0,
-                     "description": "Ask before deleting more files than this on the target (default: 10% of its files, at most 5000)"}
+                     "description": "Ask before deleting more files than this on the target (default: 10% of its files, at most 5000)"},
+      "bandwidth_limit": {"type": "integer", "minimum": 1,
+                          "description": "Send at most this many KiB per second (rsync --bwlimit), e.g. to leave a shared link usable; default: no limit"}
     },
     "additionalProperties": false
   })j";
@@ -293,6 +295,8 @@ class UserData : public pcs::SyncJob {
     if (f.sudo) argv.push_back("--rsync-path=sudo -n rsync");
     if (max_delete && !ctx.dry_run) argv.push_back("--max-delete=" + std::to_string(*max_delete));
     if (ctx.dry_run) argv.push_back("--dry-run");
+    if (ctx.config.contains("bandwidth_limit"))
+      argv.push_back("--bwlimit=" + std::to_string(ctx.config["bandwidth_limit"].as_int()));
     for (const auto& rule : kFixedExcludes) argv.push_back("--filter=" + rule);
     if (ctx.config["default_excludes"].as_bool())
       for (const auto& rule : kDefaultExcludes) argv.push_back("--filter=" + rule);

@@ -25,8 +25,8 @@ TEST_CASE("config: an unknown top-level section names the installed jobs", "[con
   CHECK(i.line == 2);
   CHECK(i.column == 1);
   CHECK(i.path == "rsync");
-  CHECK_THAT(i.message,
-             StartsWith("unknown section 'rsync'") && Contains("not logging or sync_jobs") && Contains(kInstalled));
+  CHECK_THAT(i.message, StartsWith("unknown section 'rsync'") && Contains("not logging, connection or sync_jobs") &&
+                            Contains(kInstalled));
 }
 
 TEST_CASE("config: an unknown key inside logging", "[config][malformed][unknown]") {
@@ -35,6 +35,22 @@ TEST_CASE("config: an unknown key inside logging", "[config][malformed][unknown]
   CHECK(i.column == 3);  // at the key, not its value
   CHECK(i.path == "logging.colour");
   CHECK(i.message == "unknown key 'colour'; allowed keys here: file, keep_logs, tui");
+}
+
+TEST_CASE("config: connection keepalive settings are read, bounded and default to 15 s x 3", "[config]") {
+  auto defaults = check("logging: {}\n");
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config.keepalive_interval == std::chrono::seconds(15));
+  CHECK(defaults.config.keepalive_count == 3);
+  auto set = check("connection:\n  keepalive_interval: 2\n  keepalive_count: 4\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.keepalive_interval == std::chrono::seconds(2));
+  CHECK(set.config.keepalive_count == 4);
+  auto zero = single_issue("connection:\n  keepalive_interval: 0\n");
+  CHECK(zero.line == 2);
+  CHECK(zero.path == "connection.keepalive_interval");
+  auto unknown = single_issue("connection:\n  timeout: 5\n");
+  CHECK(unknown.message == "unknown key 'timeout'; allowed keys here: keepalive_count, keepalive_interval");
 }
 
 TEST_CASE("config: an unknown key inside a job section", "[config][malformed][unknown]") {
