@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -100,6 +102,7 @@ void Session::log(pcs_log_level level, const std::string& message, std::vector<L
 
 void Session::step(const std::string& name) {
   ++step_number_;
+  step_name_ = name;
   bus_.publish(StepEvent{std::chrono::system_clock::now(), name, fmt::format("{}/{}", step_number_, step_count_)});
   log(PCS_LOG_DEBUG, fmt::format("Step {}/{}: {}", step_number_, step_count_, name));
 }
@@ -141,12 +144,20 @@ SessionReport Session::run() {
   try {
     record_history();
   } catch (const std::exception& e) {
-    log(PCS_LOG_ERROR, e.what());
     if (report_.status == SessionOutcome::Completed) {
       report_.status = SessionOutcome::Failed;
       report_.reason = e.what();
+    } else {
+      log(PCS_LOG_ERROR, e.what());
     }
   }
+  // A failure outside any job (connecting, a lock, the history...) gets the
+  // CRITICAL line a failed job gets, naming the step and the target.
+  const bool job_failed = std::any_of(report_.jobs.begin(), report_.jobs.end(),
+                                      [](const JobOutcome& j) { return j.state == JobState::Failed; });
+  if (report_.status == SessionOutcome::Failed && !job_failed && !interrupted())
+    log(PCS_LOG_CRITICAL, fmt::format("the session failed at step '{}' (target {}): {}",
+                                      step_name_.empty() ? "start" : step_name_, options_.target, report_.reason));
   cleanup();
   // An interrupt wins, also one during cleanup: the user asked the session to end.
   if (interrupted() && report_.status != SessionOutcome::Interrupted) {

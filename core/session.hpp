@@ -128,6 +128,7 @@ class Session {
   std::atomic<bool> interrupted_{false};
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  std::string step_name_;  // the step running now (for the failure line)
   std::vector<std::string> abandoned_;
 };
 

@@ -48,7 +48,7 @@ valid_name() { [[ $1 =~ ^[a-z][a-z0-9-]{0,30}$ ]]; }
 
 # ---------------------------------------------------------------- dependencies
 ensure_deps() {
-  local packages="openssh-server openssh-client btrfs-progs sudo iproute2 rsync util-linux mount passwd acl attr psmisc podman runc"
+  local packages="openssh-server openssh-client btrfs-progs sudo iproute2 rsync util-linux mount passwd acl attr psmisc podman runc iptables"
   local missing installed p
   # shellcheck disable=SC2086 # word splitting intended
   # dpkg-query exits 1 when a package was never installed: not an error here.
