@@ -306,7 +306,9 @@ std::vector<SchemaError> validate_against(const nlohmann::json& schema, const nl
   std::vector<std::pair<KeyPath, std::string>> raw;
   valijson::ValidationResults::Error error;
   while (results.popError(error)) raw.emplace_back(to_key_path(error.context, instance), error.description);
-  for (const auto& [p, description] : raw) {
+  for (const auto& entry : raw) {
+    const KeyPath& p = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& description = entry.second;
     if (description.rfind("Object contains a property that could not be validated", 0) == 0) continue;
     // "Failed to validate ..." wraps a deeper error that is reported itself.
     bool wrapper = description.rfind("Failed to validate", 0) == 0 &&

@@ -133,7 +133,10 @@ inline std::map<std::string, Policy> parse_policy(const std::string& out) {
     policy = Policy{};
   };
 
-  for (const auto& [number, line] : detail::lines(out)) {
+  for (const auto& numbered : detail::lines(out)) {
+    // Not a structured binding: clang 14 cannot capture one in value_of.
+    const std::size_t number = numbered.first;
+    const std::string& line = numbered.second;
     if (line.empty()) continue;
     if (line == "Package files:" || line == "Pinned packages:") {
       close_block();
