@@ -4,7 +4,7 @@
 set -eu
 packages="cmake ninja-build g++ gcc pkg-config binutils libboost-dev libboost-program-options-dev
   libyaml-cpp-dev libvalijson-dev nlohmann-json3-dev libssh-dev libfmt-dev catch2 tmux
-  dpkg-dev lintian"
+  dpkg-dev lintian clang-14 libclang-rt-14-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
