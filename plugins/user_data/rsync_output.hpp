@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,14 +41,18 @@ inline std::optional<Progress> parse_progress(const std::string& line) {
   std::string digits;
   for (char c : m[1].str())
     if (c != ',') digits += c;
-  p.bytes = std::stoull(digits);
-  p.percent = std::stoi(m[2]);
-  p.rate = m[3];
-  if (m[4].matched) {
-    p.total = std::stoull(m[5]);
-    const auto to_check = std::stoull(m[4]);
-    p.checked = to_check > p.total ? 0 : p.total - to_check;
+  try {
+    p.bytes = std::stoull(digits);
+    p.percent = std::stoi(m[2]);
+    if (m[4].matched) {
+      p.total = std::stoull(m[5]);
+      const auto to_check = std::stoull(m[4]);
+      p.checked = to_check > p.total ? 0 : p.total - to_check;
+    }
+  } catch (const std::out_of_range&) {
+    return std::nullopt;  // a number beyond 64 bits: not a line rsync writes
   }
+  p.rate = m[3];
   return p;
 }
 
@@ -106,7 +112,11 @@ inline std::optional<std::uint64_t> skipped_deletions(const std::string& stderr_
   static const std::regex re(R"(--max-delete limit \((\d+) skipped\))");
   std::smatch m;
   if (!std::regex_search(stderr_text, m, re)) return std::nullopt;
-  return std::stoull(m[1]);
+  try {
+    return std::stoull(m[1]);
+  } catch (const std::out_of_range&) {
+    return std::numeric_limits<std::uint64_t>::max();  // more than 64 bits count: at least that many
+  }
 }
 
 }  // namespace user_data

@@ -1,6 +1,9 @@
 // user_data's reading of rsync's output.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include "../../plugins/user_data/rsync_output.hpp"
 
 using namespace user_data;
@@ -50,4 +53,13 @@ TEST_CASE("the stream is cut at carriage returns and newlines, in any pieces", "
   CHECK_FALSE(s.finish());
   CHECK(skipped_deletions("Deletions stopped due to --max-delete limit (24 skipped)\n") == 24u);
   CHECK_FALSE(skipped_deletions("rsync error: some files vanished"));
+}
+
+TEST_CASE("numbers beyond 64 bits are not progress and do not throw (found by fuzz_rsync_output)", "[user_data]") {
+  CHECK_FALSE(parse_progress("99999999999999999999 10% 1kB/s 0:00:00"));
+  CHECK_FALSE(parse_progress("1 99999999999% 1kB/s 0:00:00"));
+  CHECK_FALSE(parse_progress("  1  10%  1kB/s  0:00:00 (xfr#1, to-chk=1/99999999999999999999)"));
+  CHECK(classify("99999999999999999999 10% 1kB/s 0:00:00").kind == Line::kOther);
+  CHECK(skipped_deletions("--max-delete limit (99999999999999999999999 skipped)") ==
+        std::numeric_limits<std::uint64_t>::max());
 }
