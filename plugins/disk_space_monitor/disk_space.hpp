@@ -63,35 +63,37 @@ inline bool below(const FsSpace& fs, const Threshold& t) {
 }
 
 // `df --output=target,size,avail -B1 PATH...`: a header, then one line per
-// path; the mount point may contain spaces, the two numbers are last.
+// path; the mount point may contain spaces, the two numbers are last. A line
+// of another shape (a number that is not all digits, no mount point) is skipped.
 inline std::vector<FsSpace> parse_df(const std::string& text) {
+  static const char* const kBlank = " \t\r";
+  auto number = [](const std::string& s) -> std::optional<std::uint64_t> {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    try {
+      return std::stoull(s);
+    } catch (...) {
+      return std::nullopt;  // beyond 64 bits
+    }
+  };
   std::vector<FsSpace> out;
   std::istringstream lines(text);
   std::string line;
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
-    std::vector<std::string> words;
-    std::istringstream w(line);
-    for (std::string x; w >> x;) words.push_back(x);
-    if (words.size() < 3) continue;
-    FsSpace fs;
-    try {
-      fs.size = std::stoull(words[words.size() - 2]);
-      fs.available = std::stoull(words.back());
-    } catch (...) {
-      continue;
+    // From the right: avail, then size, each after a blank; what is left is the mount point.
+    std::string fields[2];
+    std::size_t end = line.find_last_not_of(kBlank);
+    bool whole = true;
+    for (int field = 1; field >= 0 && whole; --field) {
+      const std::size_t blank = end == std::string::npos ? std::string::npos : line.find_last_of(kBlank, end);
+      whole = blank != std::string::npos;
+      if (!whole) break;
+      fields[field] = line.substr(blank + 1, end - blank);
+      end = line.find_last_not_of(kBlank, blank);
     }
-    // Strip the two numbers (and the blanks around them) from the right.
-    std::size_t end = line.size();
-    for (int field = 0; field < 2; ++field) {
-      end = line.find_last_not_of(" \t", end - 1);  // the field's last character
-      end = line.find_last_of(" \t", end);          // the blank before it
-      if (end == std::string::npos || end == 0) break;
-    }
-    if (end == std::string::npos || end == 0) continue;
-    const auto last = line.find_last_not_of(" \t", end);
-    fs.mount_point = line.substr(0, last + 1);
-    out.push_back(fs);
+    const auto size = number(fields[0]), available = number(fields[1]);
+    if (!whole || end == std::string::npos || !size || !available) continue;
+    out.push_back(FsSpace{line.substr(0, end + 1), *size, *available});
   }
   return out;
 }

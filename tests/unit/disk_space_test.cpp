@@ -48,3 +48,18 @@ TEST_CASE("df output: mount points with spaces, equal numbers, junk lines") {
   CHECK(human_bytes(4800000) == "4.6 MiB");
   CHECK(human_bytes(512) == "512 B");
 }
+
+TEST_CASE("df output: numbers must be all digits, and a mount point must be left (found by fuzz_df_output)") {
+  const std::string text =
+      "Mounted on 1B-blocks Avail\n"
+      "     2x 27055317\r4064\x18junk 68\n"  // "4064\x18junk" was read as 4064, leaving an empty mount point
+      "/a 12abc 5\n"
+      "   100 200\n"
+      "/big 99999999999999999999 1\n"
+      "/ok 10 5\r\n";
+  auto fs = parse_df(text);
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].mount_point == "/ok");
+  CHECK(fs[0].size == 10);
+  CHECK(fs[0].available == 5);
+}
