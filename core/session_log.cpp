@@ -174,7 +174,8 @@ std::optional<EventTime> parse_log_time(std::string_view s) {
   }
   using namespace std::chrono;
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (pos != s.size() || !ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // Years 1678..2261: EventTime (nanoseconds since 1970 in 64 bits) holds no others.
+  if (pos != s.size() || !ymd.ok() || y < 1678 || y > 2261 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   const auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms} - minutes{offset_min};
   return time_point_cast<EventTime::duration>(tp);
 }

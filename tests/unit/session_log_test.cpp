@@ -79,7 +79,9 @@ TEST_CASE("log times: offsets, fractions and nonsense") {
   CHECK(pcs::parse_log_time("2026-11-29T08:45:30-01:30") == base);
   for (const char* bad :
        {"", "yesterday", "2026-11-29", "2026-11-29T10:15:30", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-        "2026-11-29T24:00:00Z", "2026-11-29T10:15:30+0100", "2026-11-29T10:15:30Zjunk", "+026-11-29T10:15:30Z"}) {
+        "2026-11-29T24:00:00Z", "2026-11-29T10:15:30+0100", "2026-11-29T10:15:30Zjunk", "+026-11-29T10:15:30Z",
+        // Outside what EventTime holds (signed overflow, found by fuzz_session_log).
+        "1013-11-29T10:15:33.000+00:00", "1677-01-01T00:00:00Z", "2262-12-31T00:00:00Z", "9999-12-31T23:59:59Z"}) {
     INFO(bad);
     CHECK_FALSE(pcs::parse_log_time(bad));
   }
