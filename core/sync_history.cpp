@@ -146,7 +146,7 @@ SyncHistory parse_sync_history(std::string_view text, const std::string& origin)
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond a double
     corrupt(origin, fmt::format("not JSON ({})", e.what()));
   }
   if (!doc.is_object()) corrupt(origin, "the top level is not a JSON object");

@@ -148,6 +148,8 @@ TEST_CASE("sync history: structural errors are reported") {
                       R"("status":"failed","dry_run":"no"}]})"),
              Catch::Contains("non-boolean \"dry_run\""));
   CHECK_THAT(error_of(R"({"version": 1, "sessions": []})"), Catch::Equals(""));
+  // A number beyond a double is nlohmann's out_of_range, not a parse_error (found by fuzz_sync_history).
+  CHECK_THAT(error_of(R"({"version": 1, "sessions": [], "x": 1E400})"), Catch::Contains("not JSON"));
 }
 
 TEST_CASE("sync history: a newer version is refused with an update hint") {
