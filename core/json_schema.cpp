@@ -198,7 +198,7 @@ std::string format_path(const KeyPath& path) {
 }
 
 std::string describe_value(const nlohmann::json& v) {
-  std::string text = v.dump();
+  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   switch (v.type()) {
     case nlohmann::json::value_t::string:

@@ -12,6 +12,30 @@ namespace {
 
 Mark to_mark(const YAML::Mark& m) { return {m.line + 1, m.column + 1}; }
 
+// Where `text` first is not UTF-8 or has a NUL byte (YAML files are UTF-8;
+// yaml-cpp does not check, and nlohmann::json cannot write such a string back out), or nothing.
+std::optional<Mark> invalid_utf8(const std::string& text) {
+  Mark mark;
+  for (std::size_t i = 0; i < text.size(); ++mark.column) {
+    const auto byte = [&](std::size_t at) { return at < text.size() ? static_cast<unsigned char>(text[at]) : 0u; };
+    const unsigned c = byte(i);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    // A NUL is no YAML character, and NULs make yaml-cpp read the text as UTF-16 or UTF-32.
+    if (c == 0 || len == 0 || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4)) return mark;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((byte(i + k) & 0xC0) != 0x80) return mark;
+    const unsigned c1 = byte(i + 1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+      return mark;  // overlong, a surrogate, or beyond U+10FFFF
+    if (c == '\n') {
+      ++mark.line;
+      mark.column = 0;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
 nlohmann::json scalar_value(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") return text;  // quoted: always a string
@@ -144,6 +168,10 @@ Mark YamlDocument::mark_of(const KeyPath& path) const {
 
 YamlDocument parse_yaml(const std::string& text) {
   YamlDocument doc;
+  if (const auto bad = invalid_utf8(text)) {
+    doc.problems.push_back({*bad, {}, "not UTF-8 text: a YAML file must be UTF-8, without NUL bytes"});
+    return doc;
+  }
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);

@@ -246,3 +246,11 @@ TEST_CASE("config: a job listed in sync_jobs with no value", "[config][malformed
 }
 
 // ---------------------------------------------------------------- unknown keys
+
+TEST_CASE("config: text that is not UTF-8 is one issue, not an exception (found by fuzz_config)",
+          "[config][malformed][syntax]") {
+  auto i = config_test::single_issue("logging:\n  file: \"IN\xfdO\"\n");
+  CHECK(i.line == 2);
+  CHECK(i.column == 12);
+  CHECK_THAT(i.message, Contains("not UTF-8"));
+}

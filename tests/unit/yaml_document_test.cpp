@@ -305,3 +305,29 @@ TEST_CASE("parse_yaml: a key that is not a scalar is a problem", "[yaml][problem
   CHECK_THAT(doc.problems[0].message, Contains("a key must be a plain name"));
   CHECK(doc.value == json{{"ok", 1}});
 }
+
+TEST_CASE("parse_yaml: text that is not UTF-8 is one problem where it starts (found by fuzz_config)",
+          "[yaml][problems]") {
+  for (const std::string bad : {"a: b\nc: x\xfd\n", "a: b\nc: x\xc0\xaf\n", "a: b\nc: x\xed\xa0\x80\n",
+                                "a: b\nc: x\xf4\x90\x80\x80\n", "a: b\nc: x\xe2\x82\n"}) {
+    pcs::YamlDocument doc = pcs::parse_yaml(bad);
+    INFO(listing(doc));
+    REQUIRE(doc.problems.size() == 1u);
+    CHECK(doc.problems[0].mark.line == 2);
+    CHECK(doc.problems[0].mark.column == 5);
+    CHECK_THAT(doc.problems[0].message, Contains("UTF-8"));
+    CHECK(doc.value.is_null());
+  }
+  pcs::YamlDocument good = pcs::parse_yaml("a: \"h\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\"\n");
+  CHECK(good.problems.empty());
+  CHECK(good.value == json{{"a", "h\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80"}});
+}
+
+TEST_CASE("parse_yaml: a NUL byte is a problem, not a hint to read UTF-32 (found by fuzz_config)", "[yaml][problems]") {
+  pcs::YamlDocument doc = pcs::parse_yaml(std::string("l\0\0\0\0ogging:\n  file: LOUD\n", 25));
+  INFO(listing(doc));
+  REQUIRE(doc.problems.size() == 1u);
+  CHECK(doc.problems[0].mark.line == 1);
+  CHECK(doc.problems[0].mark.column == 2);
+  CHECK(doc.value.is_null());
+}
