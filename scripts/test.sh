@@ -19,9 +19,11 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== build (ASan + UBSan)"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPCS_SANITIZE=ON >/dev/null
   cmake --build build-asan -j "$jobs"
-  echo "== tests under ASan + UBSan (benchmarks excluded)"
+  # Benchmarks, and the interruption harness (process and network behaviour,
+  # minutes of real syncs), run in the normal build only.
+  echo "== tests under ASan + UBSan (benchmarks and the interruption harness excluded)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE bench
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'bench|hardening'
 fi
 
 if [ "${1:-}" != "--no-sanitizers" ]; then
