@@ -9,6 +9,7 @@
 #include <pcswitcher/ext/init_files.h>
 #include <pcswitcher/ext/installation.h>
 #include <pcswitcher/ext/remote_shell.h>
+#include <pcswitcher/ext/sudo_programs.h>
 #include <pcswitcher/ext/sync_options.h>
 #include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/plugin.h>

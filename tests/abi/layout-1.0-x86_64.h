@@ -197,3 +197,9 @@ _Static_assert(offsetof(pcs_host_ext_sync_options, value) == 8, "pcs_host_ext_sy
 _Static_assert(sizeof(pcs_host_ext_write_paths) >= 16, "sizeof(pcs_host_ext_write_paths)");
 _Static_assert(offsetof(pcs_host_ext_write_paths, struct_size) == 0, "pcs_host_ext_write_paths.struct_size");
 _Static_assert(offsetof(pcs_host_ext_write_paths, list) == 8, "pcs_host_ext_write_paths.list");
+/* Added later in 1.x, frozen from then on: pcs.ext.sudo_programs/1. */
+_Static_assert(sizeof(pcs_ext_sudo_programs) >= 32, "sizeof(pcs_ext_sudo_programs)");
+_Static_assert(offsetof(pcs_ext_sudo_programs, struct_size) == 0, "pcs_ext_sudo_programs.struct_size");
+_Static_assert(offsetof(pcs_ext_sudo_programs, source) == 8, "pcs_ext_sudo_programs.source");
+_Static_assert(offsetof(pcs_ext_sudo_programs, target) == 16, "pcs_ext_sudo_programs.target");
+_Static_assert(offsetof(pcs_ext_sudo_programs, commands) == 24, "pcs_ext_sudo_programs.commands");
