@@ -114,6 +114,26 @@ TEST_CASE("a plugin directory writable by others is refused whole") {
   CHECK_THAT(set.skipped[0].reason, Catch::Contains("plugin directory refused"));
 }
 
+TEST_CASE(
+    "PCSWITCHER_PLUGIN_PATH into /tmp: /tmp itself (sticky, world-writable) is refused, a private folder there is "
+    "not") {
+  const auto dirs = pcs::plugin_search_path({}, "/tmp", "/nonexistent-default");
+  REQUIRE(dirs.front() == "/tmp");
+  auto set = pcs::load_plugins(dirs);
+  CHECK(set.plugins.empty());
+  REQUIRE_FALSE(set.skipped.empty());
+  CHECK(set.skipped[0].path == "/tmp");
+  CHECK_THAT(set.skipped[0].reason,
+             Catch::Contains("plugin directory refused") && Catch::Contains("is writable by"));
+
+  TempDir mine;  // under /tmp, owned by this user
+  REQUIRE(mine.path().string().rfind("/tmp/", 0) == 0);
+  copy_plugin(mine.path(), "c_hello.so");
+  CHECK(pcs::load_plugins(pcs::plugin_search_path({}, mine.path().c_str(), "/nonexistent")).plugins.size() == 1);
+  ::chmod(mine.path().c_str(), 0775);  // group-writable: refused too
+  CHECK(pcs::load_plugins(pcs::plugin_search_path({}, mine.path().c_str(), "/nonexistent")).plugins.empty());
+}
+
 TEST_CASE("a plugin owned by another user (not root) is refused") {
   if (::geteuid() != 0) {
     WARN("not root: cannot chown a file to another user; skipped");
