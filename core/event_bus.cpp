@@ -108,6 +108,20 @@ bool EventBus::room_for_other() {
   return false;
 }
 
+void EventBus::count_log_drop(std::string_view job) {
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  ++unreported_drops_;
+  for (auto& [name, n] : unreported_drops_by_job_)
+    if (name == job) {
+      ++n;
+      return;
+    }
+  try {
+    unreported_drops_by_job_.emplace_back(std::string(job), 1);
+  } catch (const std::bad_alloc&) {
+  }
+}
+
 void EventBus::publish_locked(Event&& event) {
   try {
     room_for_one(pending_.order);  // so that an event is never without its place
@@ -223,8 +237,11 @@ void EventBus::publish_log(EventTime time, pcs_log_level level, std::string_view
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!room_for_other()) return;
   auto& logs = pending_.logs;
+  if (pending_other_ >= options_.max_pending || logs.size() + size > options_.max_pending_log_bytes) {
+    count_log_drop(job);
+    return;
+  }
   const std::size_t at = logs.size();
   try {
     room_for_one(pending_.order);
@@ -401,16 +418,19 @@ void EventBus::run() {
     pending_other_ = 0;
     const std::uint64_t upto = queued_;
     const std::uint64_t drops = std::exchange(unreported_drops_, 0);
+    const auto drops_by_job = std::exchange(unreported_drops_by_job_, {});
     lock.unlock();
     std::size_t n = build_batch(queue);
     if (drops > 0 && n < batch_.size()) {
       try {
-        batch_[n] = LogEvent{std::chrono::system_clock::now(),
-                             PCS_LOG_WARNING,
-                             "",
-                             Machine::None,
-                             std::to_string(drops) + " events were dropped: the log and display fell behind",
-                             {{"dropped", std::to_string(drops), true}}};
+        std::string message = std::to_string(drops) + " events were dropped: the log and display fell behind";
+        // Whose log records, when a job logged faster than they could be written.
+        for (std::size_t i = 0; i < drops_by_job.size(); ++i)
+          message += (i == 0 ? " (" : ", ") + (drops_by_job[i].first.empty() ? "the host" : drops_by_job[i].first) +
+                     ": " + std::to_string(drops_by_job[i].second) + (i + 1 == drops_by_job.size() ? ")" : "");
+        batch_[n] =
+            LogEvent{std::chrono::system_clock::now(),          PCS_LOG_WARNING, "", Machine::None, std::move(message),
+                     {{"dropped", std::to_string(drops), true}}};
         ++n;
       } catch (const std::bad_alloc&) {
       }

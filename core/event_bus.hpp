@@ -199,6 +199,11 @@ struct LogExtraView {
 struct EventBusOptions {
   std::size_t max_pending = 1'000'000;  // queued non-progress events before dropping
   std::chrono::milliseconds batch_interval{2};
+  // Bytes of publish_log()ged records queued before dropping: a job logging
+  // faster than the sinks write (100 MB in a tight loop) must not make the
+  // host hold all of it. The queue, the batch being delivered and its events
+  // each hold at most about this much.
+  std::size_t max_pending_log_bytes = 8u << 20;
 };
 
 class EventBus {
@@ -280,6 +285,8 @@ class EventBus {
   void publish_locked(Event&& event);
   // False (counted as dropped) when the queue is full; true when it has room.
   bool room_for_other();
+  // Under mu_: one publish_log() of `job` dropped.
+  void count_log_drop(std::string_view job);
   // Unlocks `lock`, waking the dispatcher if it waits for work.
   void wake_if_idle(std::unique_lock<std::mutex>& lock);
   // Under slots.mu_. False when the bus is closed or memory ran out (counted as dropped).
@@ -299,6 +306,8 @@ class EventBus {
   std::uint64_t queued_ = 0;       // events appended to pending_ so far
   std::uint64_t delivered_ = 0;    // of those, delivered and flushed
   std::uint64_t unreported_drops_ = 0;
+  // Of those, the publish_log()ged ones by job, for the report (few jobs).
+  std::vector<std::pair<std::string, std::uint64_t>> unreported_drops_by_job_;
   bool idle_ = false;  // dispatcher is waiting for work
   int flush_waiters_ = 0;
   bool closing_ = false;

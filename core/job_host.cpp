@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <pcswitcher/ext/cleanup_commands.h>
 #include <pcswitcher/ext/installation.h>
@@ -48,6 +49,27 @@ struct HostProcess {
 
 }  // namespace
 
+// One host call that may reach the session (executors, event bus, terminal):
+// counted while it runs, refused once the table was retired. The check
+// follows the count (both sequentially consistent), and retire() sets the
+// flag before it reads the count: a call either sees the flag or is waited for.
+class HostInUse {
+ public:
+  explicit HostInUse(JobHost& j) : j_(j) {
+    j_.in_flight_.fetch_add(1);
+    ok_ = !j_.retired_.load();
+    if (!ok_) j_.refused_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~HostInUse() { j_.in_flight_.fetch_sub(1); }
+  HostInUse(const HostInUse&) = delete;
+  HostInUse& operator=(const HostInUse&) = delete;
+  explicit operator bool() const { return ok_; }
+
+ private:
+  JobHost& j_;
+  bool ok_ = false;
+};
+
 struct JobHostCalls {
   static JobHost& self(const pcs_host* h) { return *static_cast<JobHost*>(h->host_data); }
 
@@ -66,13 +88,21 @@ struct JobHostCalls {
     return nullptr;
   }
 
+  // log and progress are called millions of times: they only check the flag
+  // (no count). The bus they publish to outlives the retirement by far: it
+  // is closed after the session's cleanup, and never with a job left running.
+  static bool refused(JobHost& j) {
+    if (!j.retired_.load(std::memory_order_acquire)) return false;
+    j.refused_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
   static void log(const pcs_host* h, const pcs_log_record* r) {
     JobHost& j = self(h);
-    if (r && j.services_.log) j.services_.log(j.job_, *r);
+    if (!refused(j) && r && j.services_.log) j.services_.log(j.job_, *r);
   }
   static void progress(const pcs_host* h, const pcs_progress* p) {
     JobHost& j = self(h);
-    if (p && j.services_.progress) j.services_.progress(j.job_, *p);
+    if (!refused(j) && p && j.services_.progress) j.services_.progress(j.job_, *p);
   }
   static int32_t is_cancelled(const pcs_host* h) { return self(h).cancel_.cancelled() ? 1 : 0; }
   static void set_error(const pcs_host* h, const char* message) {
@@ -81,10 +111,16 @@ struct JobHostCalls {
     j.error_ = message ? message : "";
   }
 
+  static constexpr const char* kRetired = "the session is over for this job: host services were called after it";
+
   static pcs_status run(const pcs_host* h, const pcs_command* c, pcs_command_result* out) {
     JobHost& j = self(h);
+    const HostInUse use(j);
     ExecResult e;
-    if (const char* why = invalid(c)) {
+    if (!use) {
+      e.status = PCS_ERR_CANCELLED;
+      e.error = kRetired;
+    } else if (const char* why = invalid(c)) {
       e.status = PCS_ERR_INVALID_ARGUMENT;
       e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
     } else if (MachineExecutor* ex = executor(j, c->machine)) {
@@ -118,7 +154,13 @@ struct JobHostCalls {
 
   static pcs_status start_process(const pcs_host* h, const pcs_command* c, pcs_process** p, const char** error) {
     JobHost& j = self(h);
+    const HostInUse use(j);
     if (error) *error = nullptr;
+    if (!use) {
+      t_last_error = kRetired;
+      if (error) *error = t_last_error.c_str();
+      return PCS_ERR_CANCELLED;
+    }
     if (const char* why = invalid(c); why || p == nullptr) {
       t_last_error = fmt::format("job {}: invalid command: {}", j.job_, why ? why : "NULL process pointer");
       if (error) *error = t_last_error.c_str();
@@ -148,8 +190,10 @@ struct JobHostCalls {
     return PCS_OK;
   }
 
-  static pcs_status process_read(const pcs_host*, pcs_process* p, int32_t mode, int64_t timeout_ms,
+  static pcs_status process_read(const pcs_host* h, pcs_process* p, int32_t mode, int64_t timeout_ms,
                                  pcs_output_chunk* chunk) {
+    const HostInUse use(self(h));
+    if (!use) return PCS_ERR_CANCELLED;
     if (p == nullptr || chunk == nullptr) return PCS_ERR_INVALID_ARGUMENT;
     auto* hp = reinterpret_cast<HostProcess*>(p);
     OutputEvent e;
@@ -162,7 +206,9 @@ struct JobHostCalls {
     return PCS_OK;
   }
 
-  static pcs_status process_wait(const pcs_host*, pcs_process* p, int64_t timeout_ms, pcs_command_result* out) {
+  static pcs_status process_wait(const pcs_host* h, pcs_process* p, int64_t timeout_ms, pcs_command_result* out) {
+    const HostInUse use(self(h));
+    if (!use) return PCS_ERR_CANCELLED;
     if (p == nullptr) return PCS_ERR_INVALID_ARGUMENT;
     ExecResult e;
     pcs_status s = reinterpret_cast<HostProcess*>(p)->process->wait(std::chrono::milliseconds(timeout_ms), e);
@@ -171,16 +217,25 @@ struct JobHostCalls {
     return s;
   }
 
-  static pcs_status process_terminate(const pcs_host*, pcs_process* p, int64_t grace_ms) {
+  static pcs_status process_terminate(const pcs_host* h, pcs_process* p, int64_t grace_ms) {
+    const HostInUse use(self(h));
+    if (!use) return PCS_ERR_CANCELLED;
     if (p == nullptr) return PCS_ERR_INVALID_ARGUMENT;
     reinterpret_cast<HostProcess*>(p)->process->terminate(std::chrono::milliseconds(grace_ms));
     return PCS_OK;
   }
 
-  static void release_process(const pcs_host*, pcs_process* p) { delete reinterpret_cast<HostProcess*>(p); }
+  // Once retired the handle is left as it is: its executor may be gone (the
+  // session's cleanup ended the process itself).
+  static void release_process(const pcs_host* h, pcs_process* p) {
+    const HostInUse use(self(h));
+    if (use) delete reinterpret_cast<HostProcess*>(p);
+  }
 
   static pcs_status transfer(const pcs_host* h, pcs_file_transfer* t, bool send) {
     JobHost& j = self(h);
+    const HostInUse use(j);
+    if (!use) return PCS_ERR_CANCELLED;
     if (t == nullptr || t->source_path == nullptr || t->target_path == nullptr) return PCS_ERR_INVALID_ARGUMENT;
     t->error = nullptr;
     if (j.services_.target == nullptr) {
@@ -201,12 +256,17 @@ struct JobHostCalls {
                          pcs_bytes_callback on_bytes, void* user, uint64_t* bytes, pcs_command_result* pr,
                          pcs_command_result* cr) {
     JobHost& j = self(h);
+    const HostInUse use(j);
     ExecResult p, c;
     uint64_t moved = 0;
     pcs_status s = PCS_OK;
-    MachineExecutor* pe = invalid(producer) ? nullptr : executor(j, producer->machine);
-    MachineExecutor* ce = invalid(consumer) ? nullptr : executor(j, consumer->machine);
-    if (pe == nullptr || ce == nullptr) {
+    MachineExecutor* pe = !use || invalid(producer) ? nullptr : executor(j, producer->machine);
+    MachineExecutor* ce = !use || invalid(consumer) ? nullptr : executor(j, consumer->machine);
+    if (!use) {
+      s = PCS_ERR_CANCELLED;
+      p.status = c.status = s;
+      p.error = c.error = kRetired;
+    } else if (pe == nullptr || ce == nullptr) {
       s = PCS_ERR_INVALID_ARGUMENT;
       p.status = c.status = s;
       p.error = c.error = fmt::format("job {}: invalid pipe command or machine without a connection", j.job_);
@@ -226,7 +286,8 @@ struct JobHostCalls {
 
   static pcs_status ask(const pcs_host* h, const pcs_question* q, int32_t* choice) {
     JobHost& j = self(h);
-    if (j.cancel_.cancelled()) return PCS_ERR_CANCELLED;
+    const HostInUse use(j);
+    if (!use || j.cancel_.cancelled()) return PCS_ERR_CANCELLED;
     if (q == nullptr || choice == nullptr) return PCS_ERR_INVALID_ARGUMENT;
     if (!j.services_.ask) return PCS_ERR_UNSUPPORTED;
     int answer = j.services_.ask(j.job_, *q);
@@ -237,7 +298,8 @@ struct JobHostCalls {
 
   static void list_write_paths(const pcs_host* h, const pcs_path_sink* sink) {
     JobHost& j = self(h);
-    if (sink == nullptr || sink->add == nullptr || !j.services_.write_paths) return;
+    const HostInUse use(j);
+    if (!use || sink == nullptr || sink->add == nullptr || !j.services_.write_paths) return;
     for (const auto& [machine, path] : j.services_.write_paths()) sink->add(sink->sink_data, machine, path.c_str());
   }
 
@@ -313,6 +375,17 @@ JobHost::JobHost(std::string job_name, JobServices services, SessionFacts facts)
   host_.pipe = &JobHostCalls::pipe;
   host_.ask = &JobHostCalls::ask;
   host_.get_extension = &JobHostCalls::get_extension;
+}
+
+bool JobHost::retire(std::chrono::milliseconds wait) {
+  cancel_.cancel();
+  retired_.store(true);
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (in_flight_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 std::string JobHost::error() const {

@@ -2,6 +2,8 @@
 // to the executors, the cancellation token and the log/progress sinks.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,8 +72,21 @@ class JobHost {
   std::string error() const;
   const std::string& job_name() const { return job_; }
 
+  // Ends the table's use (plugin.h: host services are valid until destroy).
+  // Cancels, then from now on log and progress do nothing and every other
+  // service fails at once (PCS_ERR_CANCELLED), so a job left running after
+  // its cancellation, or a thread the plugin started and did not stop, never
+  // reaches the session's executors, event bus or terminal once they are
+  // gone. Waits up to `wait` for the calls in progress (cancelled, they end
+  // promptly); false when some are still running.
+  bool retire(std::chrono::milliseconds wait);
+  bool retired() const { return retired_.load(); }
+  // Calls refused because the table was retired.
+  std::uint64_t refused_calls() const { return refused_.load(std::memory_order_relaxed); }
+
  private:
   friend struct JobHostCalls;
+  friend class HostInUse;
   std::string job_;
   JobServices services_;
   SessionFacts facts_;
@@ -81,6 +96,10 @@ class JobHost {
   mutable std::mutex mu_;
   std::string error_;
   std::vector<const char*> remote_shell_argv_;  // into services_.remote_shell, NULL-terminated
+  // Host calls in progress, and whether new ones are refused (retire()).
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> retired_{false};
+  std::atomic<std::uint64_t> refused_{0};
 };
 
 // Streams producer's stdout into consumer's stdin (each on its executor),

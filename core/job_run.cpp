@@ -24,6 +24,22 @@ enum { kValidate, kExecute, kDescribe, kAfterSync, kWritePaths };
 
 Machine machine_of(pcs_machine m) { return m == PCS_MACHINE_TARGET ? Machine::Target : Machine::Source; }
 
+// How long a retired host table waits for the calls in progress: cancelled,
+// they end promptly, but a cleanup command may run its 10 s (job_host.cpp).
+constexpr std::chrono::milliseconds kRetireWait{12000};
+
+// Host tables whose session is over: retired and kept, reachable, for the
+// life of the process, so that a plugin calling them later — from a call the
+// session left behind, or from a thread of its own after destroy — is refused
+// instead of reaching freed memory. A few hundred bytes per job.
+void bury(std::unique_ptr<JobHost> host) {
+  static std::mutex mu;
+  static auto* graves = new std::vector<std::unique_ptr<JobHost>>();
+  host->retire(kRetireWait);
+  std::lock_guard lock(mu);
+  graves->push_back(std::move(host));
+}
+
 void add_report(void* data, pcs_machine machine, const char* message) {
   auto* call = static_cast<JobRun::Call*>(data);
   std::lock_guard lock(call->mu);
@@ -76,17 +92,10 @@ JobRun::JobRun(const PluginInfo& plugin, const nlohmann::json& config, JobServic
 }
 
 JobRun::~JobRun() {
-  if (!created_) return;
-  if (call_) {
-    std::unique_lock lock(call_->mu);
-    if (!call_->done) {
-      // Left behind: never destroy under a running call, and keep its host
-      // table alive for it.
-      static_cast<void>(host_.release());
-      return;
-    }
-  }
-  plugin_.table->destroy(instance_);
+  if (created_ && !running()) plugin_.table->destroy(instance_);
+  // Left behind (still running): never destroyed under a running call. Either
+  // way the host table is retired and kept for whatever still calls it.
+  bury(std::move(host_));
 }
 
 void JobRun::start(int which, pcs_sync_outcome outcome) {

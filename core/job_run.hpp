@@ -35,7 +35,7 @@ class JobRun {
  public:
   // Calls the plugin's create(). Check created() afterwards.
   JobRun(const PluginInfo& plugin, const nlohmann::json& config, JobServices services, SessionFacts facts);
-  ~JobRun();  // destroy(), unless a call is still running
+  ~JobRun();  // destroy(), unless a call is still running; retires the host table
   JobRun(const JobRun&) = delete;
   JobRun& operator=(const JobRun&) = delete;
 

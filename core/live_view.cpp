@@ -10,6 +10,7 @@
 
 #include "redact.hpp"
 #include "text_sink.hpp"
+#include "utf8.hpp"
 
 namespace pcs {
 namespace {
@@ -54,6 +55,7 @@ std::string printable(std::string_view s, bool multiline = false) {
       out += static_cast<char>(c);
     }
   }
+  make_valid_utf8(out);
   return has_url_credentials(out) ? redact_credentials(out) : out;
 }
 

@@ -48,8 +48,21 @@ std::string remote_command_line(const CommandSpec& c) {
   std::string run = shell_join(argv);
   if (c.login_shell) run = "\"${SHELL:-/bin/sh}\" -l -c " + shell_quote(run);
   std::string line = kPrintPgidMarker;
+  line += connection_watcher(c.sudo);
   if (!c.cwd.empty()) line += "cd " + shell_quote(c.cwd) + " || exit 126; ";
   return line + "exec " + run;
+}
+
+std::string connection_watcher(bool sudo) {
+  // In the command's process group; TERM ignored so that it lives to send
+  // the KILL; no descriptor of the channel kept, so that the command's end
+  // still closes it. A sudo command's processes are root's: killed with sudo.
+  // `sudo -n kill`, not a root shell: the one program the sudoers rules need
+  // for it (sudo_programs.hpp host_sudo_programs).
+  const std::string kill = sudo ? "sudo -n kill -s $1 -- -$2" : "kill -$1 -$2";
+  return "p=$PPID; (trap '' HUP INT TERM; k() { " + kill +
+         " 2>/dev/null; }; while kill -0 $$ 2>/dev/null; do if ! kill -0 $p 2>/dev/null; then k TERM $$; sleep 1; "
+         "k KILL $$; exit; fi; sleep 1; done) </dev/null >/dev/null 2>&1 & ";
 }
 
 class RemoteExecutor::RemoteProcess : public MachineProcess {

@@ -27,6 +27,15 @@ inline constexpr std::string_view kPgidMarker = "pcs-pgid ";
 // The shell text that prints it; a remote command line starts with it.
 inline constexpr const char* kPrintPgidMarker = "printf 'pcs-pgid %d\\n' $$ >&2; ";
 
+// Shell text that starts, beside a remote command, a watcher that ends the
+// command's process group when the SSH connection is gone: sshd signals
+// nothing when a session without a terminal loses its client, so a command
+// of a pc-switcher that crashed or was killed would run on. The watcher
+// checks every second that sshd's session process (the shell's parent)
+// still runs, and ends itself when the command ends. Part of every line
+// remote_command_line() makes.
+std::string connection_watcher(bool sudo);
+
 // The signal number of an SSH exit-signal name ("TERM" → 15); 255 when unknown.
 int ssh_signal_number(const std::string& name);
 

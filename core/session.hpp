@@ -53,6 +53,10 @@ struct SessionOptions {
   std::map<std::string, std::map<std::string, std::string>> sync_options;
   // Called once the config was read (e.g. to apply `logging.tui` to the terminal).
   std::function<void(const Config&)> on_config;
+  // Called when a job's execute (or after-sync step) has ended, before the
+  // session stops naming it as the running job (running_job()): pc-switcher
+  // sync hands over what the plugin printed by then (StrayOutput::drain).
+  std::function<void()> on_job_end;
 };
 
 // Asks the person at the terminal; returns the chosen index, or -1 when there
@@ -80,6 +84,10 @@ class Session {
   // threads still run, so the process should end without static destructors.
   std::vector<std::string> abandoned_jobs() const;
 
+  // The sync or system job whose execute (or after-sync step) runs now; ""
+  // between jobs. For output a plugin printed instead of logging. Thread-safe.
+  std::string running_job() const;
+
  private:
   struct Live;  // the connection, executors, locks and jobs of a running session
   class Stop;   // thrown inside run() to end the session with a status
@@ -88,6 +96,7 @@ class Session {
            bool always_in_file = false);
   void step(const std::string& name);
   void job_state(const std::string& job, JobState state, const std::string& message = {});
+  void set_running_job(const std::string& name);
 
   void load_config();
   void select_jobs();
@@ -130,6 +139,7 @@ class Session {
   std::condition_variable wake_;
   std::string step_name_;  // the step running now (for the failure line)
   std::vector<std::string> abandoned_;
+  std::string running_job_;  // under mu_
 };
 
 // 8 random lowercase hex characters.

@@ -11,6 +11,7 @@
 #include "job_events.hpp"
 #include "session.hpp"
 #include "session_live.hpp"
+#include "utf8.hpp"
 
 namespace pcs {
 namespace {
@@ -135,9 +136,10 @@ void Session::create_jobs() {
   services.sync_options = options_.sync_options;
   if (live_->remote_shell) services.remote_shell = live_->remote_shell->command();
   services.ask = [this](const std::string& job, const pcs_question& q) {
+    // A plugin's text, shown on the terminal: never as invalid UTF-8.
     std::vector<std::string> choices;
-    for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.emplace_back(*c);
-    return ask(job, q.text ? q.text : "", choices, q.default_choice);
+    for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.push_back(replace_invalid_utf8(*c));
+    return ask(job, replace_invalid_utf8(q.text ? q.text : ""), choices, q.default_choice);
   };
   const SessionFacts facts{report_.session_id, report_.source, report_.target_host, options_.target, options_.dry_run};
   std::vector<std::string> failures;
@@ -255,8 +257,10 @@ void Session::run_jobs() {
     }
     step(job->name());
     job_state(job->name(), JobState::Running);
+    set_running_job(job->name());
     job->start_execute();
     const bool returned = wait_job(*job, background_failed);
+    set_running_job("");
     out.duration = job->duration();
     out.state = returned ? outcome_of(job->status()) : JobState::Cancelled;
     if (!returned)
@@ -320,8 +324,10 @@ void Session::run_after_sync(std::string& halted_by) {
     JobOutcome& out = outcome_of_job(job->name());
     if (out.state != JobState::Succeeded || interrupted()) continue;
     step(job->name() + " (after sync)");
+    set_running_job(job->name());
     job->start_after_sync(failed ? PCS_SYNC_FAILED : PCS_SYNC_SUCCEEDED);
     const bool returned = wait_job(*job);
+    set_running_job("");
     out.duration += job->duration();
     const JobState state = returned ? outcome_of(job->status()) : JobState::Cancelled;
     if (state == JobState::Succeeded || state == JobState::Skipped) continue;
@@ -336,6 +342,17 @@ void Session::run_after_sync(std::string& halted_by) {
     bus_.publish(std::move(line));
     if (halted_by.empty()) halted_by = fmt::format("{} failed after the sync jobs", job->name());
   }
+}
+
+std::string Session::running_job() const {
+  std::lock_guard lock(mu_);
+  return running_job_;
+}
+
+void Session::set_running_job(const std::string& name) {
+  if (name.empty() && options_.on_job_end) options_.on_job_end();
+  std::lock_guard lock(mu_);
+  running_job_ = name;
 }
 
 bool Session::wait_job(JobRun& job, const std::function<bool()>& stop_early) {

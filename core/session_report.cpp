@@ -11,6 +11,7 @@
 
 #include "log_file_sink.hpp"
 #include "log_level.hpp"
+#include "utf8.hpp"
 
 namespace pcs {
 namespace {
@@ -63,6 +64,14 @@ int SessionReport::exit_code() const {
   }
 }
 
+// A job's text for the terminal: no invalid UTF-8, no control characters
+// (but newlines) that could move the cursor or recolour what follows.
+static std::string shown(std::string s) {
+  make_valid_utf8(s);
+  replace_control_characters(s);
+  return s;
+}
+
 std::string format_summary(const SessionReport& r, bool color) {
   std::string out;
   const std::string headline =
@@ -70,14 +79,14 @@ std::string format_summary(const SessionReport& r, bool color) {
                   to_string(r.status), r.dry_run ? " (dry run: nothing was changed)" : "");
   const char* head_color = r.status == SessionOutcome::Completed ? "\x1b[1;32m" : "\x1b[1;31m";
   out += paint(headline, head_color, color) + "\n";
-  if (!r.reason.empty()) out += "  " + r.reason + "\n";
+  if (!r.reason.empty()) out += "  " + shown(r.reason) + "\n";
   std::size_t width = 3;
   for (const auto& j : r.jobs) width = std::max(width, j.job.size());
   for (const auto& j : r.jobs) {
     std::string line = fmt::format("  {:<{}}  {:<9}  {:>8}", j.job, width, outcome_word(j.state),
                                    j.state == JobState::Pending ? "" : seconds(j.duration));
     out += paint(line, color_of(j.state), color);
-    if (!j.reason.empty()) out += "  " + j.reason;
+    if (!j.reason.empty()) out += "  " + shown(j.reason);
     out += "\n";
   }
   if (r.warnings + r.errors > 0) {
@@ -88,10 +97,10 @@ std::string format_summary(const SessionReport& r, bool color) {
     if (from > 0) out += fmt::format("    ({} earlier ones in the log)\n", from);
     for (std::size_t i = from; i < r.messages.size(); ++i) {
       const auto& m = r.messages[i];
-      out +=
-          paint(fmt::format("    {} {}{}", log_level_name(m.level), m.job.empty() ? "" : "[" + m.job + "] ", m.message),
-                m.level >= PCS_LOG_ERROR ? "\x1b[31m" : "\x1b[33m", color) +
-          "\n";
+      out += paint(fmt::format("    {} {}{}", log_level_name(m.level), m.job.empty() ? "" : "[" + m.job + "] ",
+                               shown(m.message)),
+                   m.level >= PCS_LOG_ERROR ? "\x1b[31m" : "\x1b[33m", color) +
+             "\n";
     }
   }
   const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(r.finished - r.started);

@@ -8,6 +8,7 @@
 
 #include "log_level.hpp"
 #include "redact.hpp"
+#include "utf8.hpp"
 
 namespace pcs {
 namespace {
@@ -124,7 +125,9 @@ std::string text_line(const LogEvent& e, bool color) {
 
 TextSink::TextSink(std::FILE* out, TextSinkOptions options) : out_(out), options_(options) {}
 
-void TextSink::write(const std::string& line) {
+void TextSink::write(std::string line) {
+  make_valid_utf8(line);  // a plugin's bytes never reach the terminal as they are
+  if (!options_.color) replace_control_characters(line);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fputc('\n', out_);
 }
@@ -152,6 +155,10 @@ void TextSink::deliver(const Event& event) {
   if (const auto* log = std::get_if<LogEvent>(&event)) {
     if (log->level >= options_.floor) {
       std::string line = text_line(*log, options_.color);
+      // A plugin's bytes never reach the terminal as they are. (With colour
+      // the line holds escape sequences of its own.)
+      make_valid_utf8(line);
+      if (!options_.color) replace_control_characters(line);
       line += '\n';  // one write, not two
       std::fwrite(line.data(), 1, line.size(), out_);
     }

@@ -41,7 +41,7 @@ class TextSink : public EventSink {
   void flush() override;
 
  private:
-  void write(const std::string& line);
+  void write(std::string line);
   void progress(const ProgressEvent& p);
 
   std::FILE* out_;

@@ -17,6 +17,7 @@
 #include "live_view.hpp"
 #include "plugin_sync_options.hpp"
 #include "session.hpp"
+#include "stray_output.hpp"
 #include "terminal.hpp"
 #include "text_sink.hpp"
 
@@ -180,19 +181,40 @@ int run_sync(const std::vector<std::string>& args) {
   // A live view on a terminal, plain lines otherwise; both behind the
   // `logging.tui` floor, which is known once the session read the config.
   const bool color = use_color(STDOUT_FILENO);
+  const bool on_terminal = ::isatty(STDOUT_FILENO) == 1;
+  // What plugins print to stdout or stderr becomes a WARNING of the job
+  // running then; the session's own output goes to copies of the two.
+  EventBus* bus_for_stray = nullptr;  // set once the bus exists, before any plugin runs
+  StrayOutput stray([&](int stream, const std::string& line) {
+    std::string job;
+    {
+      std::lock_guard lock(running_mu);
+      if (running) job = running->running_job();
+    }
+    LogEvent e;
+    e.time = std::chrono::system_clock::now();
+    e.level = PCS_LOG_WARNING;
+    e.job = job;
+    e.message = fmt::format("{} wrote to {} instead of logging: {}", job.empty() ? "a plugin" : "the plugin",
+                            stream == 1 ? "stdout" : "stderr", line);
+    if (bus_for_stray) bus_for_stray->publish(std::move(e));
+  });
+  set_interrupt_message_fd(stray.err_fd());
+  options.on_job_end = [&stray] { stray.drain(); };
   std::shared_ptr<LiveView> live;
   std::shared_ptr<EventSink> shown;
-  if (::isatty(STDOUT_FILENO)) {
+  if (on_terminal) {
     LiveViewOptions view;
     view.floor = PCS_LOG_DEBUG;
     view.color = color;
-    live = std::make_shared<LiveView>(stdout, view);
+    live = std::make_shared<LiveView>(stray.out(), view);
     shown = live;
   } else {
-    shown = std::make_shared<TextSink>(stdout, TextSinkOptions{PCS_LOG_DEBUG, color});
+    shown = std::make_shared<TextSink>(stray.out(), TextSinkOptions{PCS_LOG_DEBUG, color});
   }
   auto terminal = std::make_shared<FloorFilter>(shown, PCS_LOG_INFO);
   EventBus bus({terminal});
+  bus_for_stray = &bus;
   options.on_config = [terminal](const Config& c) { terminal->set_floor(c.tui_floor); };
   // Elapsed times and indeterminate bars move even when no event arrives.
   Ticker ticker(live);
@@ -201,7 +223,8 @@ int run_sync(const std::vector<std::string>& args) {
                   [&](const std::string& job, const std::string& q, const std::vector<std::string>& choices) {
                     bus.flush();
                     if (live) live->suspend();
-                    const int answer = ask_on_terminal(job, q, choices, [&] { return session.interrupted(); });
+                    const int answer = ask_on_terminal(
+                        job, q, choices, [&] { return session.interrupted(); }, stray.out());
                     if (live) live->resume();
                     return answer;
                   });
@@ -214,6 +237,8 @@ int run_sync(const std::vector<std::string>& args) {
     std::lock_guard lock(running_mu);
     running = nullptr;
   }
+  stray.stop();  // its last lines onto the bus; stdout and stderr are ours again
+  set_interrupt_message_fd(STDERR_FILENO);
   bus.flush();
   ticker.stop();
   if (live) live->finish();

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "session_report.hpp"
@@ -20,12 +21,16 @@ sigset_t watched() {
   return set;
 }
 
+std::atomic<int> message_fd{STDERR_FILENO};
+
 void say(const char* text) {
-  ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
+  ssize_t ignored = ::write(message_fd.load(), text, std::strlen(text));
   static_cast<void>(ignored);
 }
 
 }  // namespace
+
+void set_interrupt_message_fd(int fd) { message_fd.store(fd); }
 
 InterruptWatcher::InterruptWatcher(std::function<void()> on_first) {
   const sigset_t set = watched();

@@ -13,6 +13,10 @@
 
 namespace pcs::cli {
 
+// Where the watcher's own messages go: stderr (2) unless set (pc-switcher
+// sync points it at a copy of stderr while plugins' output is caught).
+void set_interrupt_message_fd(int fd);
+
 class InterruptWatcher {
  public:
   // `on_first` runs on the watcher's thread.

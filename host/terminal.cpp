@@ -42,13 +42,13 @@ std::string trimmed(const std::string& s) {
 }  // namespace
 
 int ask_on_terminal(const std::string& job, const std::string& text, const std::vector<std::string>& choices,
-                    const std::function<bool()>& give_up) {
-  if (choices.empty() || !::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) return -1;
+                    const std::function<bool()>& give_up, std::FILE* out) {
+  if (choices.empty() || !::isatty(STDIN_FILENO) || !::isatty(::fileno(out))) return -1;
   std::string prompt = fmt::format("\n{}{}\n", job.empty() ? "" : "[" + job + "] ", text);
   for (std::size_t i = 0; i < choices.size(); ++i) prompt += fmt::format("  {}) {}\n", i + 1, choices[i]);
   while (true) {
-    std::fputs((prompt + "Choose 1-" + std::to_string(choices.size()) + ": ").c_str(), stdout);
-    std::fflush(stdout);
+    std::fputs((prompt + "Choose 1-" + std::to_string(choices.size()) + ": ").c_str(), out);
+    std::fflush(out);
     std::string line;
     if (!read_line(line, give_up)) return -1;
     line = trimmed(line);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,7 +32,9 @@ class FloorFilter : public EventSink {
 // question and numbered choices, reads a number or a choice's name. Returns
 // -1 when there is no terminal, at end of input, or once `give_up()` is true
 // (checked while waiting).
+// `out`: where the terminal is (pc-switcher sync writes to a copy of stdout
+// while plugins run: StrayOutput).
 int ask_on_terminal(const std::string& job, const std::string& text, const std::vector<std::string>& choices,
-                    const std::function<bool()>& give_up);
+                    const std::function<bool()>& give_up, std::FILE* out = stdout);
 
 }  // namespace pcs::cli

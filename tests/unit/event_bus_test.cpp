@@ -376,5 +376,26 @@ TEST_CASE("publish_log counts against a full queue like any log event") {
   const auto logs = a->messages();
   REQUIRE(logs.size() == 1 + 100 + 1);
   CHECK(logs[100] == "99");
-  CHECK(logs.back() == "900 events were dropped: the log and display fell behind");
+  CHECK(logs.back() == "900 events were dropped: the log and display fell behind (j: 900)");
+}
+
+TEST_CASE("publish_log drops records beyond max_pending_log_bytes and names the job that logged them") {
+  auto a = std::make_shared<Recorder>(true);
+  pcs::EventBusOptions options;
+  options.max_pending_log_bytes = 64 * 1024;
+  pcs::EventBus bus({a}, options);
+  bus.publish(log_event("gate"));
+  a->wait_entered();
+  const std::string kib(1024, 'x');
+  for (int i = 0; i < 1000; ++i)
+    bus.publish_log(std::chrono::system_clock::now(), PCS_LOG_INFO, "flood", pcs::Machine::None, kib, {});
+  a->release();
+  bus.close();
+  const auto logs = a->messages();
+  REQUIRE(logs.size() > 2);
+  CHECK(logs.size() < 1 + 64 + 1);  // what fits in 64 KiB, then the report
+  CHECK(bus.dropped() == 1000 - (logs.size() - 2));
+  CHECK(logs.back() ==
+        std::to_string(bus.dropped()) +
+            " events were dropped: the log and display fell behind (flood: " + std::to_string(bus.dropped()) + ")");
 }

@@ -305,6 +305,8 @@ constexpr bool failure_isolated() {
 // The C entry points for job class J: each one a no-throw shim.
 template <typename J>
 struct Adapter {
+  static constexpr const char* kNotAnException = "the job threw something that is not a std::exception";
+
   struct Instance {
     JobContext ctx;
     J job;
@@ -330,7 +332,7 @@ struct Adapter {
       set_error(inst, e.what());
       return PCS_ERR_FAILED;
     } catch (...) {
-      set_error(inst, "the job threw something that is not a std::exception");
+      set_error(inst, kNotAnException);
       return PCS_ERR_INTERNAL;
     }
   }
@@ -347,6 +349,7 @@ struct Adapter {
       sink->add(sink->sink_data, "", e.what());
       return PCS_ERR_INTERNAL;
     } catch (...) {
+      sink->add(sink->sink_data, "", kNotAnException);
       return PCS_ERR_INTERNAL;
     }
   }
@@ -360,6 +363,7 @@ struct Adapter {
       host->set_error(host, e.what());
       return PCS_ERR_INVALID_CONFIG;
     } catch (...) {
+      host->set_error(host, kNotAnException);
       return PCS_ERR_INTERNAL;
     }
   }

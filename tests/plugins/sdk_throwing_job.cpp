@@ -1,0 +1,3 @@
+#include "sdk_throwing_job.hpp"
+
+PCS_EXPORT_JOB(mb::SdkThrowingJob)
