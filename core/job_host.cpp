@@ -88,6 +88,16 @@ struct JobHostCalls {
     return nullptr;
   }
 
+  // A root command the job did not declare (ext/sudo_programs.h).
+  static std::optional<std::string> sudo_refused(const JobHost& j, const pcs_command& c) {
+    if (!j.services_.sudo) return std::nullopt;
+    return sudo_refusal(j.job_, *j.services_.sudo, c);
+  }
+  static std::optional<std::string> sudo_refused(const JobHost& j, const pcs_command& a, const pcs_command& b) {
+    auto why = sudo_refused(j, a);
+    return why ? why : sudo_refused(j, b);
+  }
+
   // log and progress are called millions of times: they only check the flag
   // (no count). The bus they publish to outlives the retirement by far: it
   // is closed after the session's cleanup, and never with a job left running.
@@ -123,6 +133,9 @@ struct JobHostCalls {
     } else if (const char* why = invalid(c)) {
       e.status = PCS_ERR_INVALID_ARGUMENT;
       e.error = fmt::format("job {}: invalid command: {}", j.job_, why);
+    } else if (auto refused = sudo_refused(j, *c)) {
+      e.status = PCS_ERR_INVALID_ARGUMENT;
+      e.error = std::move(*refused);
     } else if (MachineExecutor* ex = executor(j, c->machine)) {
       CommandSpec spec = CommandSpec::from(*c);
       if ((c->flags & PCS_COMMAND_CLEANUP) != 0u) {
@@ -163,6 +176,11 @@ struct JobHostCalls {
     }
     if (const char* why = invalid(c); why || p == nullptr) {
       t_last_error = fmt::format("job {}: invalid command: {}", j.job_, why ? why : "NULL process pointer");
+      if (error) *error = t_last_error.c_str();
+      return PCS_ERR_INVALID_ARGUMENT;
+    }
+    if (auto refused = sudo_refused(j, *c)) {
+      t_last_error = std::move(*refused);
       if (error) *error = t_last_error.c_str();
       return PCS_ERR_INVALID_ARGUMENT;
     }
@@ -270,6 +288,10 @@ struct JobHostCalls {
       s = PCS_ERR_INVALID_ARGUMENT;
       p.status = c.status = s;
       p.error = c.error = fmt::format("job {}: invalid pipe command or machine without a connection", j.job_);
+    } else if (auto refused = sudo_refused(j, *producer, *consumer)) {
+      s = PCS_ERR_INVALID_ARGUMENT;
+      p.status = c.status = s;
+      p.error = c.error = std::move(*refused);
     } else {
       s = pipe_between(
           *pe, CommandSpec::from(*producer), *ce, CommandSpec::from(*consumer), j.cancel_,

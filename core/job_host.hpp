@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "cancel_token.hpp"
 #include "executor.hpp"
+#include "sudo_programs.hpp"
 
 namespace pcs {
 
@@ -57,6 +59,9 @@ struct JobServices {
   std::function<int(const std::string& job, const pcs_question&)> ask;
   // The sync options given, by job (ext/sync_options.h); each job sees its own.
   std::map<std::string, std::map<std::string, std::string>> sync_options;
+  // What the job may run as root (ext/sudo_programs.h); JobRun fills it from
+  // the plugin when it is not set. Unset or not restricted: anything.
+  std::optional<SudoAllowance> sudo;
 };
 
 class JobHost {

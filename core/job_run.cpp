@@ -75,10 +75,18 @@ std::string describe_status(pcs_status s) {
   }
 }
 
+// The programs the job may run as root: its plugin's sync declaration unless
+// the caller chose (a plugin command allows the plugin's `commands` too).
+static JobServices with_sudo_allowance(const PluginInfo& plugin, JobServices services) {
+  if (!services.sudo) services.sudo = sudo_allowance(plugin, false);
+  return services;
+}
+
 JobRun::JobRun(const PluginInfo& plugin, const nlohmann::json& config, JobServices services, SessionFacts facts)
     : plugin_(plugin),
       config_json_(config.dump()),
-      host_(std::make_unique<JobHost>(plugin.name, std::move(services), std::move(facts))) {
+      host_(
+          std::make_unique<JobHost>(plugin.name, with_sudo_allowance(plugin, std::move(services)), std::move(facts))) {
   if (plugin_.table->get_extension != nullptr) {
     const auto* ext = static_cast<const pcs_ext_after_sync*>(plugin_.table->get_extension(PCS_EXT_AFTER_SYNC));
     if (PCS_HAS_FIELD(ext, pcs_ext_after_sync, after_sync) && ext->after_sync != nullptr) after_sync_ = ext;

@@ -296,13 +296,17 @@ void RemoteExecutor::kill_group(long pgid, bool sudo, std::chrono::milliseconds 
   // `kill -SIG -PGID` without "--": dash's kill builtin rejects "--".
   const std::string g = "-" + std::to_string(pgid);
   const long tenths = std::max<long>(1, grace.count() / 100);
+  // Root's processes are signalled through `sudo -n kill` (never a root
+  // shell: sudo_programs.hpp host_sudo_programs); the script runs as the user.
+  const auto k = [&](const char* sig) {
+    return sudo ? fmt::format("sudo -n kill -s {} -- {}", sig, g) : fmt::format("kill -{} {}", sig, g);
+  };
   std::string script = fmt::format(
-      "kill -TERM {0} 2>/dev/null; i=0; while kill -0 {0} 2>/dev/null && [ $i -lt {1} ]; do sleep 0.1; "
-      "i=$((i+1)); done; kill -KILL {0} 2>/dev/null; true",
-      g, tenths);
+      "{} 2>/dev/null; i=0; while {} 2>/dev/null && [ $i -lt {} ]; do sleep 0.1; "
+      "i=$((i+1)); done; {} 2>/dev/null; true",
+      k("TERM"), k("0"), tenths, k("KILL"));
   CommandSpec kill;
   kill.argv = {"sh", "-c", script};
-  kill.sudo = sudo;
   // The caller does not wait, but the executor does before it goes away
   // (wait_for_kills), so a kill is never lost to a connection closed too soon.
   auto state = connection_->exec(remote_command_line(kill));

@@ -270,6 +270,7 @@ int run_plugin_command(const std::string& name, const std::vector<std::string>& 
     for (auto c = q.choices; c != nullptr && *c != nullptr; ++c) choices.emplace_back(*c);
     return ask_on_terminal(job, q.text ? q.text : "", choices, [&interrupted] { return interrupted.load(); });
   };
+  services.sudo = sudo_allowance(*command->plugin, true);
   const SessionFacts facts{session_id, here, target_host, parsed.target, parsed.dry_run};
   JobRun run(*command->plugin, loaded.config.job_configs[command->plugin->name], services, facts);
   if (!run.created())

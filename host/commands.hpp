@@ -13,6 +13,8 @@ int run_init(const std::vector<std::string>& args);
 int run_config(const std::vector<std::string>& args);
 int run_logs(const std::vector<std::string>& args);
 int run_sync(const std::vector<std::string>& args);
+// `pc-switcher sudoers` (cmd_sudoers.cpp).
+int run_sudoers(const std::vector<std::string>& args);
 // `pc-switcher plugin check FILE.so...` (cmd_plugin_check.cpp).
 int run_plugin(const std::vector<std::string>& args);
 

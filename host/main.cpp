@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     if (command == "init") return run_init(args);
     if (command == "config") return run_config(args);
     if (command == "logs") return run_logs(args);
+    if (command == "sudoers") return run_sudoers(args);
     if (command == "remote-shell") return run_remote_shell(args);  // for tools a session runs, not for people
     return run_plugin_command(command, args);
   } catch (const UsageError& e) {

@@ -36,6 +36,7 @@ const std::vector<HostCommand>& host_commands() {
       {"init [--force]", "write a commented default config from the installed plugins", run_init},
       {"config check", "check the config file against every job's schema", run_config},
       {"logs [--last|SESSION]", "list sync sessions, replay one's log, or follow it (--follow)", run_logs},
+      {"sudoers [--user NAME]", "the passwordless-sudo rules the enabled jobs need on each machine", run_sudoers},
   };
   return commands;
 }

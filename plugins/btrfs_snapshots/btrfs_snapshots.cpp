@@ -19,6 +19,13 @@ using pcs::LogLevel;
 
 class BtrfsSnapshots : public pcs::SystemJob {
  public:
+  // Root on both machines: snapshots (btrfs), their folders (mkdir, rmdir);
+  // rollback and the other commands also mount the top level and move
+  // subvolumes (mktemp, mount, umount, mv, sh for the uninterruptible swap).
+  static pcs::SudoPrograms sudo_programs() {
+    return {{"btrfs", "mkdir", "rmdir"}, {"btrfs", "mkdir", "rmdir"}, {"mktemp", "mount", "umount", "mv", "sh"}};
+  }
+
   static constexpr const char* name = "btrfs_snapshots";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =

@@ -40,6 +40,8 @@ std::string describe(const FsSpace& fs) {
 
 class DiskSpaceMonitor : public pcs::BackgroundJob {
  public:
+  static pcs::SudoPrograms sudo_programs() { return {}; }  // nothing as root
+
   static constexpr const char* name = "disk_space_monitor";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =

@@ -73,6 +73,12 @@ class StoppedContainers {
 
 class DockerJob : public pcs::SyncJob {
  public:
+  // Volumes: read (du, tar, sh and env for the digest) on the source,
+  // emptied and filled (find, tar; sh and env for the digest) on the target.
+  // An engine_command like `sudo docker` runs sudo itself: add the engine to
+  // the sudoers rules by hand.
+  static pcs::SudoPrograms sudo_programs() { return {{"du", "tar", "sh", "env"}, {"find", "tar", "sh", "env"}, {}}; }
+
   static constexpr const char* name = "docker";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description = "Moves images, named volumes and containers to the target";

@@ -86,6 +86,8 @@ std::optional<Installed> probe(const pcs::Executor& target, const std::vector<st
 
 class InstallOnTarget : public pcs::SystemJob {
  public:
+  static pcs::SudoPrograms sudo_programs() { return {}; }  // nothing as root
+
   static constexpr const char* name = "install_on_target";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =

@@ -47,6 +47,13 @@ const char* kWriteDecisions =
 
 class PackagesJob : public pcs::SyncJob {
  public:
+  // Root on the target only: apt-get (through env, for DEBIAN_FRONTEND),
+  // apt-mark, install (repository files), snap, flatpak (system scope), sh
+  // (the dpkg lock check) and true (the passwordless-sudo check).
+  static pcs::SudoPrograms sudo_programs() {
+    return {{}, {"env", "apt-mark", "install", "snap", "flatpak", "sh", "true"}, {}};
+  }
+
   static constexpr const char* name = "packages";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =
@@ -91,7 +98,9 @@ class PackagesJob : public pcs::SyncJob {
     }
     const bool root_needed =
         std::any_of(active_.begin(), active_.end(), [](const Manager* m) { return std::string(m->name) != "flatpak"; });
-    if (root_needed && !ctx.dry_run && ctx.target.run({"sudo", "-n", "true"}).exit_code != 0)
+    pcs::RunOptions root;
+    root.sudo = true;
+    if (root_needed && !ctx.dry_run && ctx.target.run({"true"}, root).exit_code != 0)
       errors.push_back({Host::Target, "packages needs passwordless sudo on " + ctx.target_hostname +
                                           " to install and remove software (`sudo -n true` failed there)"});
     if (manager_active("apt") && !ctx.dry_run && dpkg_locked(ctx))

@@ -75,6 +75,10 @@ struct PassResult {
 
 class UserData : public pcs::SyncJob {
  public:
+  // Folders outside the home: rsync and find as root on the source; on the
+  // target rsync (--rsync-path=sudo -n rsync) and sh (the file count).
+  static pcs::SudoPrograms sudo_programs() { return {{"rsync", "find"}, {"rsync", "sh"}, {}}; }
+
   static constexpr const char* name = "user_data";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =

@@ -23,7 +23,10 @@
 // writes beside the config, ext/init_files.h),
 // `static std::span<const pcs_command_option> sync_options()` (options the job
 // adds to `pc-switcher sync`, ext/sync_options.h; read them with
-// JobContext::sync_option) and
+// JobContext::sync_option),
+// `static pcs::SudoPrograms sudo_programs()` (the programs the job runs as
+// root on each machine, ext/sudo_programs.h; once declared, the host refuses
+// any other) and
 // `static std::vector<pcs::ConfigError> validate_config(const pcs::Json&)` for
 // checks the schema cannot express. A member `void cancel()` is called from
 // another thread when the job is cancelled, to wake waits that are not host calls.
@@ -39,6 +42,7 @@
 #include <pcswitcher/executor.hpp>
 #include <pcswitcher/ext/after_sync.h>
 #include <pcswitcher/ext/init_files.h>
+#include <pcswitcher/ext/sudo_programs.h>
 #include <pcswitcher/ext/sync_options.h>
 #include <pcswitcher/ext/write_paths.h>
 #include <pcswitcher/json.hpp>
@@ -85,6 +89,14 @@ struct ValidationError {
 struct ConfigError {
   std::string path = {};  // dotted key path inside the job's section, "" = the section
   std::string message = {};
+};
+
+// The programs a job runs as root (RunOptions::sudo), as written in argv[0]:
+// `source` and `target` for its sync, `commands` for its plugin commands
+// (ext/sudo_programs.h). A sudo command with RunOptions::env also needs "env";
+// a shell-form one "sh".
+struct SudoPrograms {
+  std::vector<std::string> source, target, commands;
 };
 
 // One structured extra of a log record: {"item", name}, {"count", 3}.
@@ -489,6 +501,36 @@ struct Adapter {
     }
   }
 
+  static constexpr bool has_sudo_programs = requires {
+    { J::sudo_programs() } -> std::convertible_to<SudoPrograms>;
+  };
+
+  static const pcs_ext_sudo_programs* sudo_programs_table() {
+    if constexpr (has_sudo_programs) {
+      struct Lists {
+        SudoPrograms names;
+        std::vector<const char*> source, target, commands;
+        static std::vector<const char*> c_list(const std::vector<std::string>& v) {
+          std::vector<const char*> out;
+          for (const auto& s : v) out.push_back(s.c_str());
+          out.push_back(nullptr);
+          return out;
+        }
+        explicit Lists(SudoPrograms n)
+            : names(std::move(n)),
+              source(c_list(names.source)),
+              target(c_list(names.target)),
+              commands(c_list(names.commands)) {}
+      };
+      static const Lists lists(J::sudo_programs());
+      static const pcs_ext_sudo_programs table = {sizeof(pcs_ext_sudo_programs), lists.source.data(),
+                                                  lists.target.data(), lists.commands.data()};
+      return &table;
+    } else {
+      return nullptr;
+    }
+  }
+
   static const void* get_extension(const char* id) noexcept {
     static const pcs_ext_after_sync after_sync_table = {sizeof(pcs_ext_after_sync), &Adapter::after_sync};
     if (id == nullptr) return nullptr;
@@ -496,6 +538,7 @@ struct Adapter {
     if (has_after_sync && std::strcmp(id, PCS_EXT_AFTER_SYNC) == 0) return &after_sync_table;
     if (has_commands && std::strcmp(id, PCS_EXT_COMMANDS) == 0) return commands_table();
     if (has_sync_options && std::strcmp(id, PCS_EXT_SYNC_OPTIONS) == 0) return sync_options_table();
+    if (has_sudo_programs && std::strcmp(id, PCS_EXT_SUDO_PROGRAMS) == 0) return sudo_programs_table();
     return nullptr;
   }
 
