@@ -298,7 +298,7 @@ class DockerJob : public pcs::SyncJob {
     }
     std::string mountpoint;
     try {
-      mountpoint = docker::trimmed(dst.read({"volume", "inspect", "--format", "{{.Mountpoint}}", v.name}));
+      mountpoint = docker::trimmed(dst.read({"volume", "inspect", "--format", "{{.Mountpoint}}", "--", v.name}));
     } catch (const std::exception& e) {
       return failures_.push_back("volume " + v.name + ": " + e.what());
     }

@@ -112,26 +112,27 @@ class Engine {
     return r.success() ? r.stdout.substr(0, 64) : "";
   }
 
-  // Everything the plan needs from this machine.
+  // Everything the plan needs from this machine. Ids and names come from the
+  // engine's own answers; "--" keeps one that starts with '-' from being an option.
   State state() const {
     State s;
     s.hostname = hostname_;
     const auto images = lines_of(read({"image", "ls", "--quiet", "--no-trunc"}));
     if (!images.empty()) {
-      std::vector<std::string> a{"image", "inspect"};
+      std::vector<std::string> a{"image", "inspect", "--"};
       a.insert(a.end(), images.begin(), images.end());
       s.images = parsed(a, parse_images);
     }
     const auto volumes = lines_of(read({"volume", "ls", "--quiet"}));
     if (!volumes.empty()) {
-      std::vector<std::string> a{"volume", "inspect"};
+      std::vector<std::string> a{"volume", "inspect", "--"};
       a.insert(a.end(), volumes.begin(), volumes.end());
       s.volumes = parsed(a, parse_volumes);
       for (auto& v : s.volumes) v.digest = volume_digest(v);
     }
     const auto containers = lines_of(read({"ps", "--all", "--quiet", "--no-trunc"}));
     if (!containers.empty()) {
-      std::vector<std::string> a{"container", "inspect"};
+      std::vector<std::string> a{"container", "inspect", "--"};
       a.insert(a.end(), containers.begin(), containers.end());
       s.containers = parsed(a, parse_containers);
     }
