@@ -41,6 +41,7 @@ inline std::optional<Progress> parse_progress(const std::string& line) {
   std::string digits;
   for (char c : m[1].str())
     if (c != ',') digits += c;
+  if (digits.empty()) return std::nullopt;  // only commas
   try {
     p.bytes = std::stoull(digits);
     p.percent = std::stoi(m[2]);

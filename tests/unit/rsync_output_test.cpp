@@ -60,6 +60,7 @@ TEST_CASE("numbers beyond 64 bits are not progress and do not throw (found by fu
   CHECK_FALSE(parse_progress("1 99999999999% 1kB/s 0:00:00"));
   CHECK_FALSE(parse_progress("  1  10%  1kB/s  0:00:00 (xfr#1, to-chk=1/99999999999999999999)"));
   CHECK(classify("99999999999999999999 10% 1kB/s 0:00:00").kind == Line::kOther);
+  CHECK_FALSE(parse_progress(",,, 10% 1kB/s 0:00:00"));  // no digit at all: stoull threw invalid_argument
   CHECK(skipped_deletions("--max-delete limit (99999999999999999999999 skipped)") ==
         std::numeric_limits<std::uint64_t>::max());
 }
