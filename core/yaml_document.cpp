@@ -3,14 +3,44 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace pcs {
 namespace {
 
 Mark to_mark(const YAML::Mark& m) { return {m.line + 1, m.column + 1}; }
+
+// Where yaml-cpp 0.7's LoadAll would never return, or nothing: on a token that
+// starts no node at the top level, e.g. a stray ',' (yaml-cpp issue 1040, fixed
+// after 0.7), its parser hands out an empty document at the same place again and
+// again. Throws what the parser throws.
+std::optional<Mark> stuck_document(const std::string& text) {
+  struct Starts : YAML::EventHandler {
+    std::optional<YAML::Mark> last, stuck;
+    void OnDocumentStart(const YAML::Mark& m) override {
+      if (last && last->pos == m.pos) stuck = m;
+      last = m;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } starts;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  while (!starts.stuck && parser.HandleNextDocument(starts)) {
+  }
+  if (starts.stuck) return to_mark(*starts.stuck);
+  return std::nullopt;
+}
 
 // Where `text` first is not UTF-8 or has a NUL byte (YAML files are UTF-8;
 // yaml-cpp does not check, and nlohmann::json cannot write such a string back out), or nothing.
@@ -174,6 +204,10 @@ YamlDocument parse_yaml(const std::string& text) {
   }
   std::vector<YAML::Node> documents;
   try {
+    if (const auto stuck = stuck_document(text)) {
+      doc.problems.push_back({*stuck, {}, "YAML syntax error: this starts no value (a stray ',' or the like)"});
+      return doc;
+    }
     documents = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     doc.problems.push_back({to_mark(e.mark), {}, fmt::format("YAML syntax error: {}", e.msg)});

@@ -331,3 +331,16 @@ TEST_CASE("parse_yaml: a NUL byte is a problem, not a hint to read UTF-32 (found
   CHECK(doc.problems[0].mark.column == 2);
   CHECK(doc.value.is_null());
 }
+
+TEST_CASE("parse_yaml: a stray ',' at the top level is a syntax error, not a hang (found by fuzz_config)",
+          "[yaml][problems]") {
+  // yaml-cpp 0.7's LoadAll loops forever on these (yaml-cpp issue 1040).
+  for (const std::string& bad : {std::string(","), std::string("# c\n,"), std::string("\"x\","),
+                                 std::string(",oggingWARNINGe-WA RNNIG\nint+rval:  tu\nc_helle")}) {
+    pcs::YamlDocument doc = pcs::parse_yaml(bad);
+    INFO(bad << "\n" << listing(doc));
+    REQUIRE(doc.problems.size() == 1u);
+    CHECK_THAT(doc.problems[0].message, StartsWith("YAML syntax error"));
+  }
+  CHECK(pcs::parse_yaml("a: [1, 2]\nb: x,y\n").problems.empty());
+}
