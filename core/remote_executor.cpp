@@ -58,11 +58,13 @@ std::string connection_watcher(bool sudo) {
   // the KILL; no descriptor of the channel kept, so that the command's end
   // still closes it. A sudo command's processes are root's: killed with sudo.
   // `sudo -n kill`, not a root shell: the one program the sudoers rules need
-  // for it (sudo_programs.hpp host_sudo_programs).
+  // for it (sudo_programs.hpp host_sudo_programs). Its own `sh -c`, not a
+  // subshell: a fork would show the command's whole line in ps and pgrep for
+  // up to a second after the command ended.
   const std::string kill = sudo ? "sudo -n kill -s $1 -- -$2" : "kill -$1 -$2";
-  return "p=$PPID; (trap '' HUP INT TERM; k() { " + kill +
-         " 2>/dev/null; }; while kill -0 $$ 2>/dev/null; do if ! kill -0 $p 2>/dev/null; then k TERM $$; sleep 1; "
-         "k KILL $$; exit; fi; sleep 1; done) </dev/null >/dev/null 2>&1 & ";
+  return "sh -c 'p=$1; c=$2; trap \"\" HUP INT TERM; k() { " + kill +
+         " 2>/dev/null; }; while kill -0 $c 2>/dev/null; do if ! kill -0 $p 2>/dev/null; then k TERM $c; sleep 1; "
+         "k KILL $c; exit; fi; sleep 1; done' pcs-watch \"$PPID\" \"$$\" </dev/null >/dev/null 2>&1 & ";
 }
 
 class RemoteExecutor::RemoteProcess : public MachineProcess {
