@@ -230,7 +230,9 @@ TEST_CASE("a plugin crashing mid-job: the next sync takes over both locks and st
     auto r = mb_sync({"--allow-first-sync"});
     INFO(r.out << r.err);
     CHECK(r.exit_code != 0);
-    CHECK(r.exit_code != 1);  // died of the signal
+#if !defined(__SANITIZE_ADDRESS__)
+    CHECK(r.exit_code != 1);  // died of the signal (under ASan, its SEGV handler reports and exits 1)
+#endif
     CHECK(contains(log_text(), "started sleep 300 on the target"));
     // The job's process on the target ended with the connection; so did the target's lock holder.
     CHECK(leftovers("desktop") == "");
