@@ -24,8 +24,9 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   # and network behaviour, minutes of real syncs); the .deb packaging; and the
   # packages and docker jobs in the sandbox, whose time goes to apt and podman
   # (their planners and parsers run under the sanitizers in the unit tests).
-  # system_jobs_test: under ASan its install_on_target case fails (the target's
-  # pc-switcher lists no plugins); not understood yet, passes in the normal build.
+  # system_jobs_test: failed once under ASan (install_on_target: the target's
+  # pc-switcher listed no plugins) on machines left up by earlier runs, passed
+  # alone; out until a run on fresh machines confirms it.
   echo "== tests under ASan + UBSan (benchmarks, harness, packaging, apt and podman runs excluded)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE 'bench|hardening' \
