@@ -15,6 +15,7 @@
 
 #include "log_level.hpp"
 #include "redact.hpp"
+#include "utf8.hpp"
 #include "xdg_paths.hpp"
 
 namespace pcs {
@@ -86,39 +87,6 @@ bool repeats_a_key(const std::vector<LogExtra>& extras) {
     for (std::size_t k = 0; k < i; ++k)
       if (extra_key(extras[i].key) == extra_key(extras[k].key)) return true;
   return false;
-}
-
-// Well-formed UTF-8 (Unicode table 3-7), as nlohmann's serializer decodes it.
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t n = 0;
-    unsigned lo = 0x80, hi = 0xBF;  // the range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) <= n || p[1] < lo || p[1] > hi) return false;
-    for (std::size_t k = 2; k <= n; ++k)
-      if (p[k] < 0x80 || p[k] > 0xBF) return false;
-    p += n + 1;
-  }
-  return true;
 }
 
 // Bytes a JSON string holds as they are: printable ASCII but '"' and '\'.
